@@ -1,0 +1,45 @@
+# Two commands on a fresh machine with Python 3.11 and make: `make demo` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: venv demo ui test lint typecheck bench bench-flatten bench-download bench-query clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+## Run the whole pipeline through Dagster against the local Labelbox emulator and print what landed.
+demo: venv
+	$(BIN)/lb-export demo --home .demo
+
+## Start the emulator and the Dagster UI (http://127.0.0.1:3000) against it, sensor on.
+ui: venv
+	$(BIN)/lb-export ui --home .demo
+
+lint: venv
+	$(BIN)/ruff check lb_export_pipeline tests benchmarks
+
+typecheck: venv
+	$(BIN)/mypy
+
+test: lint typecheck
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+## Benchmarks (not part of `make test`): figures go to benchmarks/results/.
+bench: bench-flatten bench-download bench-query
+bench-flatten: venv
+	$(BIN)/python benchmarks/bench_flatten.py
+bench-download: venv
+	$(BIN)/python benchmarks/bench_download.py
+bench-query: venv
+	$(BIN)/python benchmarks/bench_query.py
+
+clean:
+	rm -rf $(VENV) .demo .pytest_cache .mypy_cache .ruff_cache

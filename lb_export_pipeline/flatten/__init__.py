@@ -1,0 +1,23 @@
+"""Streaming flattener: Labelbox model-run export NDJSON -> Hive-partitioned Parquet tables."""
+
+from .errors import FieldError
+from .partition_values import InvalidPartitionValue, check_partition_value
+from .quarantine import QUARANTINE_FILE, read_quarantine
+from .runner import FlattenResult, PartitionResult, flatten_export
+from .schemas import PARTITION_COLUMN, SCHEMA_VERSION, TABLE_NAMES, TABLES, TableSpec
+
+__all__ = [
+    "PARTITION_COLUMN",
+    "QUARANTINE_FILE",
+    "SCHEMA_VERSION",
+    "TABLES",
+    "TABLE_NAMES",
+    "FieldError",
+    "FlattenResult",
+    "InvalidPartitionValue",
+    "PartitionResult",
+    "TableSpec",
+    "check_partition_value",
+    "flatten_export",
+    "read_quarantine",
+]

@@ -1,0 +1,98 @@
+"""Classifications, flattened to one row per answer at every depth.
+
+A question carries exactly one answer form: ``radio_answer`` (one answer), ``checklist_answers``
+(each checked option), ``text_answer`` (``{content}``), or their ``conversational_*`` twins on
+message-scoped questions. Answers carry ``classifications`` recursively. A question with none of
+these forms still gets a row, ``answer_kind = 'unknown'``, with the whole question in ``extra``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .errors import STRUCTURAL_ERRORS, as_field_error
+from .values import merge_extra, unknown_fields
+
+Row = tuple[Any, ...]
+
+_QUESTION_FIELDS = frozenset({
+    "feature_id", "feature_schema_id", "name", "value", "message_id", "confidence", "custom_metrics",
+    "radio_answer", "checklist_answers", "text_answer",
+    "conversational_radio_answer", "conversational_checklist_answers", "conversational_text_answer",
+})
+_ANSWER_FIELDS = frozenset({
+    "feature_id", "feature_schema_id", "name", "value", "classifications", "confidence",
+    "custom_metrics", "content",
+})
+
+
+def _answers(q: dict[str, Any]) -> tuple[str, Any, str]:
+    """(answer kind, list of answers, the field they came from)."""
+    for key, kind, single in (
+        ("radio_answer", "radio", True),
+        ("checklist_answers", "checklist", False),
+        ("text_answer", "text", True),
+        ("conversational_radio_answer", "radio", True),
+        ("conversational_checklist_answers", "checklist", False),
+        ("conversational_text_answer", "text", True),
+    ):
+        found = q.get(key)
+        if found is not None:
+            return kind, ((found,) if single else found), key
+    return "unknown", (None,), ""
+
+
+def walk_classifications(
+    items: list[dict[str, Any]],
+    out: list[Row],
+    ref: tuple[Any, ...],
+    frame: int | None,
+    group: str | None,
+    object_feature_id: str | None,
+    parent_feature_id: str | None,
+    depth: int,
+    prefix: str | None,
+    line_number: int,
+) -> None:
+    """Append one row per answer of ``items`` (and everything nested under them) to ``out``.
+
+    ``ref`` is (data_row_id, source, label_id); ``prefix`` the path of the enclosing answer.
+    """
+    for i, q in enumerate(items):
+        try:
+            qname = q.get("name")
+            path = (qname or q.get("feature_id") or "?") if prefix is None else f"{prefix}/{qname}"
+            kind, answers, answer_key = _answers(q)
+            q_extra = dict(q) if kind == "unknown" else (
+                None if q.keys() <= _QUESTION_FIELDS else unknown_fields(q, _QUESTION_FIELDS))
+            for j, a in enumerate(answers):
+                try:
+                    if a is None:
+                        a = {}
+                    extra = None if q_extra is None and a.keys() <= _ANSWER_FIELDS else merge_extra(
+                        question=q_extra, answer=unknown_fields(a, _ANSWER_FIELDS))
+                    confidence = a.get("confidence", q.get("confidence"))
+                    metrics = a.get("custom_metrics", q.get("custom_metrics"))
+                    answer_fid = a.get("feature_id")
+                    out.append((
+                        *ref, frame, group, object_feature_id, q.get("message_id"), parent_feature_id,
+                        q.get("feature_id"), q.get("feature_schema_id"), qname, q.get("value"),
+                        kind, answer_fid, a.get("feature_schema_id"), a.get("name"), a.get("value"),
+                        a.get("content") if kind == "text" else None,
+                        confidence, metrics, depth, path,
+                        extra, line_number,
+                    ))
+                    nested = a.get("classifications")
+                    if nested:
+                        try:
+                            walk_classifications(
+                                nested, out, ref, frame, group, object_feature_id,
+                                answer_fid, depth + 1, f"{path}/{a.get('name')}", line_number,
+                            )
+                        except STRUCTURAL_ERRORS as exc:
+                            raise as_field_error(exc, "classifications") from None
+                except STRUCTURAL_ERRORS as exc:
+                    at = f"{answer_key}[{j}]" if kind == "checklist" else answer_key
+                    raise as_field_error(exc, at) from None
+        except STRUCTURAL_ERRORS as exc:
+            raise as_field_error(exc, f"[{i}]") from None

@@ -1,0 +1,164 @@
+"""Atomic replacement of Hive partitions on a local (POSIX) filesystem.
+
+A flatten writes everything under ``<out>/.staging/<txn>/new/<table>/model_run_id=<id>/`` (a
+hidden folder: Spark, Hive, Trino and ``read_parquet('<table>/*/*.parquet')`` never look there),
+then swaps each staged partition folder into ``<out>/<table>/``:
+
+* Linux ``renameat2(RENAME_EXCHANGE)`` swaps the two folders in one step, so a reader sees the old
+  partition or the new one, never a mix, and a crash at any point leaves one of them whole;
+* elsewhere the old folder is first renamed into ``<txn>/old/`` and the new one renamed into place;
+  a crash between the two renames is repaired by ``recover()``, which puts the old folder back.
+
+Each transaction holds an exclusive ``flock`` on ``.staging/<txn>.lock`` while it runs, so
+``recover()`` (run at the start of every flatten) only touches transactions whose process died,
+never a concurrent flatten of another partition.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import fcntl
+import os
+import shutil
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+STAGING_DIR = ".staging"
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _load_renameat2() -> object | None:
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        fn = libc.renameat2
+    except (OSError, AttributeError):
+        return None
+    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    fn.restype = ctypes.c_int
+    return fn
+
+
+_renameat2 = _load_renameat2()
+
+
+def exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths. False when the OS or filesystem cannot (the caller falls back)."""
+    if _renameat2 is None:
+        return False
+    rc = _renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)  # type: ignore[operator]
+    if rc == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EXDEV, errno.EPERM):
+        return False
+    raise OSError(err, os.strerror(err), str(a))
+
+
+def fsync_tree(root: Path) -> None:
+    """Flush staged files and their folders to disk before they are swapped in."""
+    for dirpath, _dirs, files in os.walk(root):
+        for name in files:
+            fd = os.open(os.path.join(dirpath, name), os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        _fsync_dir(Path(dirpath))
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@dataclass
+class Transaction:
+    """One flatten's staging area under ``<out>/.staging/<id>``."""
+
+    out: Path
+    id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
+    _lock: IO[bytes] | None = None
+
+    @property
+    def root(self) -> Path:
+        return self.out / STAGING_DIR / self.id
+
+    @property
+    def new(self) -> Path:
+        return self.root / "new"
+
+    @property
+    def old(self) -> Path:
+        return self.root / "old"
+
+    def begin(self) -> Transaction:
+        (self.out / STAGING_DIR).mkdir(parents=True, exist_ok=True)
+        recover(self.out)
+        self._lock = open(self.out / STAGING_DIR / f"{self.id}.lock", "wb")
+        fcntl.flock(self._lock, fcntl.LOCK_EX)
+        self.new.mkdir(parents=True)
+        return self
+
+    def replace(self, relative: Path) -> None:
+        """Make ``<out>/<relative>`` the staged ``new/<relative>`` in one atomic step."""
+        staged, target = self.new / relative, self.out / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if not target.exists():
+            os.rename(staged, target)
+        elif exchange(staged, target):
+            shutil.rmtree(staged)
+        else:
+            aside = self.old / relative
+            aside.parent.mkdir(parents=True, exist_ok=True)
+            os.rename(target, aside)
+            os.rename(staged, target)
+            shutil.rmtree(aside)
+        _fsync_dir(target.parent)
+
+    def replace_file(self, relative: Path) -> None:
+        target = self.out / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(self.new / relative, target)
+
+    def finish(self) -> None:
+        """Drop the staging area (after commit, or to abandon the transaction)."""
+        shutil.rmtree(self.root, ignore_errors=True)
+        if self._lock is not None:
+            lock_path = Path(self._lock.name)
+            self._lock.close()
+            self._lock = None
+            lock_path.unlink(missing_ok=True)
+
+
+def recover(out: Path) -> list[Path]:
+    """Repair what dead transactions left: restore any partition moved aside but not replaced,
+    then delete their staging folders. Returns the partitions restored."""
+    staging = out / STAGING_DIR
+    restored: list[Path] = []
+    if not staging.is_dir():
+        return restored
+    for txn in sorted(p for p in staging.iterdir() if p.is_dir()):
+        lock_path = staging / f"{txn.name}.lock"
+        with open(lock_path, "ab") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue  # a live flatten owns it
+            old = txn / "old"
+            if old.is_dir():
+                for table in old.iterdir():
+                    for part in table.iterdir():
+                        target = out / table.name / part.name
+                        if not target.exists():
+                            os.rename(part, target)
+                            restored.append(target)
+            shutil.rmtree(txn, ignore_errors=True)
+        lock_path.unlink(missing_ok=True)
+    return restored

@@ -1,0 +1,270 @@
+"""One label or prediction, flattened into labels, objects, classifications, video_frames and
+relationships rows.
+
+Three annotation layouts are read (labelbox-api.md, section 5):
+
+* flat (image, text, geospatial, documents, conversational, HTML, audio):
+  ``{objects: [...], classifications: [...], relationships: [...]}``;
+* video: ``{frames: {"<n>": {objects: {<feature_id>: obj}, classifications}}, segments,
+  key_frame_feature_map, classifications}``: one video_frames row per (frame, object) and one
+  objects row per track;
+* DICOM: the video layout once per ``groups.<view>``, with ``segments`` and
+  ``key_frame_feature_map`` keyed by view as well.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .classifications import walk_classifications
+from .errors import STRUCTURAL_ERRORS, FieldError, as_field_error
+from .geometry import NO_GEOMETRY, read_geometry
+from .values import json_or_none, merge_extra, timestamp, unknown_fields
+
+Row = tuple[Any, ...]
+
+_LABEL_FIELDS = frozenset({"label_kind", "version", "id", "annotations", "label_details", "performance_details"})
+_ANNOTATION_FIELDS = frozenset({
+    "objects", "classifications", "relationships", "frames", "segments", "key_frame_feature_map", "groups",
+})
+_DETAIL_FIELDS = frozenset({"created_at", "updated_at", "created_by", "content_last_updated_at", "reviews"})
+_PERFORMANCE_FIELDS = frozenset({"seconds_to_create", "seconds_to_review", "skipped"})
+_RELATIONSHIP_FIELDS = frozenset({
+    "feature_id", "feature_schema_id", "name", "value", "annotation_kind",
+    "unidirectional_relationship", "bidirectional_relationship", "relationship",
+})
+_TRACK_TAIL = (None, None, None, None, None)  # first/last frame, frame/keyframe count, segments
+
+
+class LineRows:
+    """The rows one (line, model run) produces, per table, before they join the table buffers."""
+
+    __slots__ = ("classifications", "data_rows", "labels", "objects", "relationships", "video_frames")
+
+    def __init__(self) -> None:
+        self.data_rows: list[Row] = []
+        self.labels: list[Row] = []
+        self.objects: list[Row] = []
+        self.classifications: list[Row] = []
+        self.video_frames: list[Row] = []
+        self.relationships: list[Row] = []
+
+
+def walk_label(label: dict[str, Any], source: str, data_row_id: str, rows: LineRows, line: int) -> None:
+    label_id = label.get("id")
+    ref = (data_row_id, source, label_id)
+    ann = label.get("annotations") or {}
+    n_objects, n_classes, n_rels = len(rows.objects), len(rows.classifications), len(rows.relationships)
+    frame_count: int | None = None
+
+    try:
+        objects = ann.get("objects")
+        if objects:
+            _walk_objects(objects, ref, rows, line)
+    except STRUCTURAL_ERRORS as exc:
+        raise as_field_error(exc, "annotations.objects") from None
+
+    groups = ann.get("groups")
+    if not groups and ("frames" in ann or "key_frame_feature_map" in ann):
+        try:
+            frame_count = _walk_video(
+                ann.get("frames") or {}, ann.get("segments") or {}, ann.get("key_frame_feature_map") or {},
+                ref, None, rows, line,
+            )
+        except STRUCTURAL_ERRORS as exc:
+            raise as_field_error(exc, "annotations") from None
+
+    if groups:
+        frame_count = (frame_count or 0) + _walk_dicom(ann, groups, ref, rows, line)
+
+    classifications = ann.get("classifications")
+    if classifications:
+        try:
+            walk_classifications(classifications, rows.classifications, ref, None, None, None, None, 0, None, line)
+        except STRUCTURAL_ERRORS as exc:
+            raise as_field_error(exc, "annotations.classifications") from None
+
+    relationships = ann.get("relationships")
+    if relationships:
+        try:
+            _walk_relationships(relationships, ref, rows, line)
+        except STRUCTURAL_ERRORS as exc:
+            raise as_field_error(exc, "annotations.relationships") from None
+
+    details = label.get("label_details") or {}
+    perf = label.get("performance_details") or {}
+    extra = merge_extra(
+        label=unknown_fields(label, _LABEL_FIELDS),
+        annotations=unknown_fields(ann, _ANNOTATION_FIELDS),
+        label_details=unknown_fields(details, _DETAIL_FIELDS),
+        performance_details=unknown_fields(perf, _PERFORMANCE_FIELDS),
+    )
+    rows.labels.append((
+        *ref, label.get("label_kind"), label.get("version"),
+        timestamp(details.get("created_at"), "label_details.created_at"),
+        timestamp(details.get("updated_at"), "label_details.updated_at"),
+        details.get("created_by"),
+        timestamp(details.get("content_last_updated_at"), "label_details.content_last_updated_at"),
+        json_or_none(details.get("reviews")),
+        perf.get("seconds_to_create"), perf.get("seconds_to_review"), perf.get("skipped"),
+        len(rows.objects) - n_objects, len(rows.classifications) - n_classes,
+        len(rows.relationships) - n_rels, frame_count, extra, line,
+    ))
+
+
+def _walk_objects(objects: list[dict[str, Any]], ref: Row, rows: LineRows, line: int) -> None:
+    out = rows.objects
+    for i, o in enumerate(objects):
+        try:
+            geometry, known = read_geometry(o)
+            fid = o.get("feature_id")
+            out.append((
+                *ref, fid, o.get("feature_schema_id"), o.get("name"), o.get("value"), o.get("annotation_kind"),
+                o.get("confidence"), o.get("custom_metrics"), *geometry, None, *_TRACK_TAIL,
+                None if o.keys() <= known else merge_extra(object=unknown_fields(o, known)), line,
+            ))
+            nested = o.get("classifications")
+            if nested:
+                try:
+                    walk_classifications(nested, rows.classifications, ref, None, None, fid, fid, 0, None, line)
+                except STRUCTURAL_ERRORS as exc:
+                    raise as_field_error(exc, "classifications") from None
+        except STRUCTURAL_ERRORS as exc:
+            raise as_field_error(exc, f"[{i}]") from None
+
+
+def _keyframes(marks: Any) -> set[int]:
+    """key_frame_feature_map[feature] as a set of frames: a {"<n>": bool} map or a list of frames."""
+    if isinstance(marks, dict):
+        return {int(k) for k, v in marks.items() if v}
+    return {int(k) for k in marks or ()}
+
+
+def _frame_number(key: Any) -> int:
+    try:
+        return int(key)
+    except (TypeError, ValueError):
+        raise FieldError(f"frames.{key}", "frame key is not an integer") from None
+
+
+def _walk_video(
+    frames: dict[str, Any],
+    segments: dict[str, Any],
+    key_frames: dict[str, Any],
+    ref: Row,
+    group: str | None,
+    rows: LineRows,
+    line: int,
+) -> int:
+    """Frames and tracks of one video (or one DICOM view). Returns the number of frames."""
+    frame_rows = rows.video_frames
+    keyframe_sets: dict[str, set[int]] = {}
+    # feature_id -> [first object, first frame, last frame, frame count, confidence sum, confidences]
+    tracks: dict[str, list[Any]] = {}
+
+    for fkey, frame in frames.items():
+        n = _frame_number(fkey)
+        try:
+            objs = frame.get("objects") or ()
+            for key, o in objs.items() if isinstance(objs, dict) else enumerate(objs):
+                try:
+                    fid: Any = o.get("feature_id") or (key if isinstance(key, str) else None)
+                    ks = keyframe_sets.get(fid)
+                    if ks is None:
+                        ks = keyframe_sets[fid] = _keyframes(key_frames.get(fid))
+                    geometry, known = read_geometry(o)
+                    confidence = o.get("confidence")
+                    frame_rows.append((
+                        *ref, n, group, fid, o.get("feature_schema_id"), o.get("name"), o.get("value"),
+                        o.get("annotation_kind"), n in ks, confidence, *geometry,
+                        None if o.keys() <= known else merge_extra(object=unknown_fields(o, known)), line,
+                    ))
+                    t = tracks.get(fid)
+                    if t is None:
+                        tracks[fid] = [o, n, n, 1, 0.0, 0]
+                    else:
+                        t[1] = min(t[1], n)
+                        t[2] = max(t[2], n)
+                        t[3] += 1
+                    if confidence is not None:
+                        t = tracks[fid]
+                        t[4] += confidence
+                        t[5] += 1
+                    nested = o.get("classifications")
+                    if nested:
+                        try:
+                            walk_classifications(nested, rows.classifications, ref, n, group, fid, fid, 0, None,
+                                                 line)
+                        except STRUCTURAL_ERRORS as exc:
+                            raise as_field_error(exc, "classifications") from None
+                except STRUCTURAL_ERRORS as exc:
+                    raise as_field_error(exc, f"objects.{key}") from None
+            frame_classes = frame.get("classifications")
+            if frame_classes:
+                try:
+                    walk_classifications(frame_classes, rows.classifications, ref, n, group, None, None, 0, None,
+                                         line)
+                except STRUCTURAL_ERRORS as exc:
+                    raise as_field_error(exc, "classifications") from None
+        except STRUCTURAL_ERRORS as exc:
+            raise as_field_error(exc, f"frames.{fkey}") from None
+
+    # One objects row per track: every feature seen in frames, segments or the keyframe map.
+    for fid in {**tracks, **dict.fromkeys(segments), **dict.fromkeys(key_frames)}:
+        t = tracks.get(fid)
+        o = t[0] if t else {}
+        spans = segments.get(fid)
+        try:
+            span_rows = [(s[0], s[1]) for s in spans] if spans else None
+        except (TypeError, IndexError, KeyError):
+            raise FieldError(f"segments.{fid}", "expected a list of [start, end] pairs") from None
+        ks = keyframe_sets.get(fid)
+        if ks is None:
+            try:
+                ks = _keyframes(key_frames.get(fid))
+            except (TypeError, ValueError, AttributeError):
+                raise FieldError(f"key_frame_feature_map.{fid}", "expected frame numbers") from None
+        first = t[1] if t else (min(s[0] for s in span_rows) if span_rows else None)
+        last = t[2] if t else (max(s[1] for s in span_rows) if span_rows else None)
+        rows.objects.append((
+            *ref, fid, o.get("feature_schema_id"), o.get("name"), o.get("value"), o.get("annotation_kind"),
+            (t[4] / t[5]) if t and t[5] else None, o.get("custom_metrics"), *NO_GEOMETRY, group,
+            first, last, t[3] if t else 0, len(ks), span_rows, None, line,
+        ))
+    return len(frames)
+
+
+def _walk_dicom(ann: dict[str, Any], groups: dict[str, Any], ref: Row, rows: LineRows, line: int) -> int:
+    segments = ann.get("segments") or {}
+    key_frames = ann.get("key_frame_feature_map") or {}
+    frames = 0
+    for name, g in groups.items():
+        try:
+            group_keys = {fid: marks.get(name) for fid, marks in key_frames.items() if isinstance(marks, dict)}
+            frames += _walk_video(g.get("frames") or {}, segments.get(name) or {},
+                                  {k: v for k, v in group_keys.items() if v is not None}, ref, name, rows, line)
+            classes = g.get("classifications")
+            if classes:
+                walk_classifications(classes, rows.classifications, ref, None, name, None, None, 0, None, line)
+        except STRUCTURAL_ERRORS as exc:
+            raise as_field_error(exc, f"annotations.groups.{name}") from None
+    return frames
+
+
+def _walk_relationships(rels: list[dict[str, Any]], ref: Row, rows: LineRows, line: int) -> None:
+    for i, r in enumerate(rels):
+        try:
+            if "unidirectional_relationship" in r:
+                kind, body = "unidirectional", r["unidirectional_relationship"]
+            elif "bidirectional_relationship" in r:
+                kind, body = "bidirectional", r["bidirectional_relationship"]
+            else:
+                body = r.get("relationship") or {}
+                kind = str(body.get("type") or "unknown").lower()
+            rows.relationships.append((
+                *ref, r.get("feature_id"), r.get("feature_schema_id"), r.get("name"), r.get("annotation_kind"),
+                kind, body.get("source"), body.get("target"),
+                merge_extra(relationship=unknown_fields(r, _RELATIONSHIP_FIELDS)), line,
+            ))
+        except STRUCTURAL_ERRORS as exc:
+            raise as_field_error(exc, f"[{i}]") from None

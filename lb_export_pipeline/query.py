@@ -1,0 +1,41 @@
+"""DuckDB over the tables: one view per table, Hive partitions as a ``model_run_id`` column."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from .flatten.schemas import PARTITION_COLUMN, TABLES
+
+
+def table_glob(root: str | os.PathLike[str], table: str) -> str:
+    return f"{str(root).rstrip('/')}/{table}/{PARTITION_COLUMN}=*/*.parquet"
+
+
+def create_views(con: duckdb.DuckDBPyConnection, root: str | os.PathLike[str]) -> list[str]:
+    """Create (or replace) a view per table over ``root``; a table with no files yet gets an empty
+    view with its full schema, so queries never fail on a fresh install. Returns the view names."""
+    for name, spec in TABLES.items():
+        pattern = table_glob(root, name)
+        local = "://" not in str(root)
+        if local and not any(Path(root, name).glob(f"{PARTITION_COLUMN}=*/*.parquet")):
+            empty = spec.schema.empty_table().append_column(PARTITION_COLUMN, pa.array([], pa.string()))
+            con.register(f"__empty_{name}", empty)
+            con.execute(f'CREATE OR REPLACE VIEW "{name}" AS SELECT * FROM "__empty_{name}"')
+            continue
+        con.execute(
+            f"""CREATE OR REPLACE VIEW "{name}" AS SELECT * FROM read_parquet(
+                '{pattern}', hive_partitioning = true, union_by_name = true,
+                hive_types = {{'{PARTITION_COLUMN}': VARCHAR}})"""
+        )
+    return list(TABLES)
+
+
+def connect(root: str | os.PathLike[str], database: str = ":memory:") -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection with a view per table over the tables under ``root``."""
+    con = duckdb.connect(database)
+    create_views(con, root)
+    return con

@@ -1,0 +1,66 @@
+"""Shared test fixtures: the seed export, conversions between export shapes, DuckDB read-back."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import orjson
+import pytest
+
+from lb_export_pipeline.query import connect
+
+SEED_EXPORT = Path(__file__).parents[1] / "lb_export_pipeline" / "emulator" / "fixtures" / "seed_export.ndjson"
+
+
+@pytest.fixture
+def seed_export() -> Path:
+    return SEED_EXPORT
+
+
+def to_experiments_shape(row: dict[str, Any]) -> dict[str, Any]:
+    """The same row as the current API nests it: experiments -> runs, with plain `name` keys."""
+    row = dict(row)
+    models = row.pop("models")
+    experiments = {}
+    for model_id, model in models.items():
+        runs = {}
+        for run_id, run in model["model_runs"].items():
+            run = dict(run)
+            run["name"] = run.pop("model_run_name")
+            runs[run_id] = run
+        experiments[model_id] = {"name": model["model_name"], "runs": runs}
+    row["experiments"] = experiments
+    return row
+
+
+def write_lines(path: Path, lines: list[bytes | str | dict[str, Any]]) -> Path:
+    with open(path, "wb") as f:
+        for line in lines:
+            if isinstance(line, dict):
+                line = orjson.dumps(line)
+            if isinstance(line, str):
+                line = line.encode()
+            f.write(line.rstrip(b"\n") + b"\n")
+    return path
+
+
+def seed_rows() -> list[dict[str, Any]]:
+    return [orjson.loads(line) for line in SEED_EXPORT.read_bytes().splitlines()]
+
+
+@pytest.fixture
+def duck() -> Iterator[Any]:
+    """duck(root) -> a DuckDB connection with the table views over ``root``."""
+    cons: list[duckdb.DuckDBPyConnection] = []
+
+    def open_(root: Path) -> duckdb.DuckDBPyConnection:
+        con = connect(root)
+        cons.append(con)
+        return con
+
+    yield open_
+    for con in cons:
+        con.close()

@@ -1,0 +1,93 @@
+"""Bad lines go to quarantine with their line number and reason; the rest of the file lands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from lb_export_pipeline.flatten import QUARANTINE_FILE, flatten_export, read_quarantine
+from tests.conftest import seed_rows, write_lines
+
+IMAGE_RUN = "a08c8321-3e07-06d8-43d2-a26ce0d9862c"
+
+
+def _bad_bbox_row() -> dict[str, Any]:
+    row = seed_rows()[0]
+    run = row["models"]["a08c8320-f6da-01c7-ddfc-440ea660acc2"]["model_runs"][IMAGE_RUN]
+    run["labels"][0]["annotations"]["objects"][0]["bounding_box"]["top"] = "not a number"
+    return row
+
+
+def test_malformed_lines_are_quarantined_with_line_and_reason(tmp_path: Path, duck: Any) -> None:
+    rows = seed_rows()
+    no_id = dict(rows[1])
+    no_id["data_row"] = {k: v for k, v in rows[1]["data_row"].items() if k != "id"}
+    lines: list[Any] = [rows[0], b'{"data_row": {"id": "x"', no_id, b"[1, 2, 3]", rows[2], rows[3], rows[4]]
+    export = write_lines(tmp_path / "export.ndjson", lines)
+    result = flatten_export(export, tmp_path / "out")
+
+    assert result.rows["data_rows"] == 4  # the good lines all landed
+    assert result.quarantined == 3
+    # Lines that name no model run go to the file-level quarantine.
+    assert result.unattributed_path == tmp_path / "out" / "_quarantine" / "export.ndjson.ndjson"
+    records = read_quarantine(result.unattributed_path)
+    assert [(r["line"], r["field"]) for r in records] == [(2, ""), (4, "")]
+    assert records[0]["reason"].startswith("not valid JSON")
+    assert records[0]["raw"] == '{"data_row": {"id": "x"'
+    assert "expected an object" in records[1]["reason"]
+    # The line with no data_row.id names its run, so its record sits beside that partition.
+    text_run = "a089fc39-d06d-00c1-ee95-e49521276427"
+    part = result.partitions[text_run]
+    assert part.rows["data_rows"] == 0 and part.quarantined == 1
+    (record,) = read_quarantine(tmp_path / "out" / "data_rows" / f"model_run_id={text_run}" / QUARANTINE_FILE)
+    assert (record["line"], record["field"], record["reason"]) == (3, "data_row.id", "missing or empty")
+    assert "export.ndjson line 2: not valid JSON" in result.first_errors[0]
+
+
+def test_wrong_type_names_the_column_and_keeps_the_rest(tmp_path: Path, duck: Any) -> None:
+    rows = seed_rows()
+    export = write_lines(tmp_path / "export.ndjson", [rows[1], _bad_bbox_row(), rows[2]])
+    result = flatten_export(export, tmp_path / "out")
+    assert result.strict_rerun
+    assert result.quarantined == 1
+    (record,) = read_quarantine(result.partitions[IMAGE_RUN].quarantine_path)  # type: ignore[arg-type]
+    assert record["line"] == 2
+    assert record["field"] == "objects.bbox_top"
+    assert "'not a number' is not a valid bbox_top value" in record["reason"]
+    con = duck(tmp_path / "out")
+    assert con.execute("select count(*) from data_rows").fetchone()[0] == 2
+    # nothing of the bad line reached any table
+    assert con.execute("select count(*) from classifications where line_number = 2").fetchone()[0] == 0
+
+
+def test_structural_errors_name_the_field_path(tmp_path: Path) -> None:
+    row = seed_rows()[2]  # video
+    run = row["models"]["a0c93d8a-b749-079b-8b2b-b543bebd6320"]["model_runs"]["a0c93d8b-001c-0ccb-ab29-b803bf59cac8"]
+    del run["labels"][0]["annotations"]["frames"]["5"]["objects"]["129e3efa-22f8-4399-9984-73d64843003a"][
+        "bounding_box"]["top"]
+    result = flatten_export(write_lines(tmp_path / "v.ndjson", [row]), tmp_path / "out")
+    (message,) = result.first_errors
+    assert message == (
+        "v.ndjson line 1: field models.a0c93d8a-b749-079b-8b2b-b543bebd6320.model_runs."
+        "a0c93d8b-001c-0ccb-ab29-b803bf59cac8.labels[0].annotations.frames.5.objects."
+        "129e3efa-22f8-4399-9984-73d64843003a.bounding_box: missing field 'top'"
+    )
+
+
+def test_unsafe_run_id_is_refused(tmp_path: Path) -> None:
+    row = seed_rows()[4]
+    model = row["models"]["a0903f80-e720-0c44-1f88-d8eda8ff62fb"]
+    model["model_runs"] = {"../escape": next(iter(model["model_runs"].values()))}
+    result = flatten_export(write_lines(tmp_path / "x.ndjson", [row]), tmp_path / "out")
+    assert result.rows["data_rows"] == 0 and result.quarantined == 1
+    assert "invalid model_run_id '../escape'" in result.first_errors[0]
+    assert not (tmp_path / "escape").exists()
+
+
+def test_blank_lines_are_not_rows_or_errors(tmp_path: Path) -> None:
+    rows = seed_rows()
+    export = tmp_path / "x.ndjson"
+    write_lines(export, [rows[0]])
+    export.write_bytes(export.read_bytes() + b"\n\n")
+    result = flatten_export(export, tmp_path / "out")
+    assert (result.rows["data_rows"], result.quarantined) == (1, 0)
