@@ -98,5 +98,84 @@ def _print_result(con: object, statement: str) -> None:
     out_console.print(table)
 
 
+@main.command("export")
+@click.option("--model-run", "model_run_id", required=True, help="Model run id to export.")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Destination file (.ndjson, or .ndjson.gz to compress).")
+@click.option("--endpoint", default=None, help="GraphQL endpoint [env LABELBOX_ENDPOINT, default Labelbox's].")
+@click.option("--attachments/--no-attachments", default=False, show_default=True)
+@click.option("--metadata-fields/--no-metadata-fields", default=False, show_default=True)
+@click.option("--data-row-details/--no-data-row-details", default=True, show_default=True)
+@click.option("--predictions/--no-predictions", default=True, show_default=True)
+@click.option("--embeddings/--no-embeddings", default=False, show_default=True)
+@click.option("--model-run-details/--no-model-run-details", default=True, show_default=True)
+@click.option("--media-type-override", default=None, help="e.g. IMAGE, VIDEO, TEXT.")
+@click.option("--poll-interval", default=2.0, show_default=True, help="Seconds between task polls.")
+@click.option("--timeout", default=7200.0, show_default=True, help="Seconds to wait for the export task.")
+def export_command(model_run_id: str, out: Path, endpoint: str | None, attachments: bool, metadata_fields: bool,
+                   data_row_details: bool, predictions: bool, embeddings: bool, model_run_details: bool,
+                   media_type_override: str | None, poll_interval: float, timeout: float) -> None:
+    """Download one model run's export with the API key in LABELBOX_API_KEY."""
+    from .labelbox import ExportParams, LabelboxClient, LabelboxError, export_model_run
+    from .progress import byte_progress
+
+    params = ExportParams(attachments=attachments, metadata_fields=metadata_fields,
+                          data_row_details=data_row_details, predictions=predictions, embeddings=embeddings,
+                          model_run_details=model_run_details, media_type_override=media_type_override)
+    try:
+        with LabelboxClient(endpoint=endpoint) as client:
+            run = client.get_model_run(model_run_id)
+            console.print(f"exporting model run [bold]{run.name}[/] ({run.id}) from {client.config.endpoint}")
+            with byte_progress(console, None, "download") as advance:
+                def on_poll(task: object) -> None:
+                    console.print(f"task {getattr(task, 'id', '')}: {getattr(task, 'status', '')} "
+                                  f"{getattr(task, 'completion_percentage', 0) or 0:.0f}%")
+
+                result = export_model_run(client, run.id, out, params, poll_interval=poll_interval, timeout=timeout,
+                                          on_poll=on_poll, progress=lambda done, total, lines: advance(done, lines))
+    except LabelboxError as error:
+        raise click.ClickException(f"{type(error).__name__}: {error}") from None
+    out_console.print(f"{result.path}: {result.lines:,} lines, {result.bytes:,} bytes in {result.chunks} chunk(s), "
+                      f"task {result.task_id}, {result.seconds:.1f}s")
+    for line in result.errors[:5]:
+        console.print(f"[yellow]export error: {line}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8765, show_default=True)
+@click.option("--models", default=2, show_default=True, help="Synthetic models.")
+@click.option("--runs-per-model", default=2, show_default=True)
+@click.option("--rows", default=40, show_default=True, help="Data rows per model run.")
+@click.option("--seed", default=7, show_default=True)
+@click.option("--shape", type=click.Choice(["experiments", "models"]), default="experiments", show_default=True,
+              help="experiments/runs (current API) or models/model_runs (export v2 beta).")
+@click.option("--api-key", default=None, help="Require this key (default: accept any).")
+@click.option("--rate-limit-every", default=0, help="Fault: every Nth GraphQL request gets 429 + Retry-After.")
+@click.option("--server-error-every", default=0, help="Fault: every Nth GraphQL request gets 503.")
+@click.option("--drop-chunk-every", default=0, help="Fault: every Nth chunk download is cut mid-way.")
+@click.option("--slow-seconds", default=0.0, help="Fault: delay every response.")
+@click.option("--fail-export", is_flag=True, help="Fault: export tasks end FAILED with an ERRORS stream.")
+@click.option("--malformed-every", default=0, help="Fault: every Nth result line is broken JSON.")
+def emulator(host: str, port: int, models: int, runs_per_model: int, rows: int, seed: int, shape: str,
+             api_key: str | None, rate_limit_every: int, server_error_every: int, drop_chunk_every: int,
+             slow_seconds: float, fail_export: bool, malformed_every: int) -> None:
+    """Serve a local Labelbox (GraphQL + chunk files) with synthetic model runs."""
+    from .emulator import Catalog, CatalogSpec, EmulatorServer, EmulatorState, Faults
+
+    faults = Faults(rate_limit_every=rate_limit_every, server_error_every=server_error_every,
+                    drop_chunk_every=drop_chunk_every, slow_seconds=slow_seconds, fail_export=fail_export,
+                    malformed_every=malformed_every)
+    state = EmulatorState(Catalog(CatalogSpec(seed=seed, models=models, runs_per_model=runs_per_model, rows=rows)),
+                          faults, shape=shape, api_key=api_key)  # type: ignore[arg-type]
+    server = EmulatorServer(state, host=host, port=port)
+    out_console.print(f"Labelbox emulator: GraphQL at http://{host}:{port}/graphql "
+                      f"({'key required' if api_key else 'any API key accepted'})")
+    for run in state.catalog.all_runs():
+        out_console.print(f"  model run {run.id}  {run.name}  ({run.rows} rows)")
+    out_console.print(f"  export LABELBOX_ENDPOINT=http://{host}:{port}/graphql LABELBOX_API_KEY=anything")
+    server.serve_forever()
+
+
 if __name__ == "__main__":
     main()

@@ -64,3 +64,30 @@ def duck() -> Iterator[Any]:
     yield open_
     for con in cons:
         con.close()
+
+
+# -- the emulator, over real HTTP on loopback ---------------------------------------------------------
+
+
+
+
+@pytest.fixture
+def emulator() -> Iterator[Any]:
+    """A running emulator with a small synthetic catalogue (2 models x 2 runs x 40 rows + the fixture)."""
+    from lb_export_pipeline.emulator import Catalog, CatalogSpec, EmulatorServer, EmulatorState, Faults
+
+    state = EmulatorState(Catalog(CatalogSpec(rows=40, video_frames=40)), Faults(polls_to_complete=1))
+    with EmulatorServer(state) as server:
+        yield server
+
+
+def make_client(server: Any, api_key: str = "test-key-1234", **retry: Any) -> Any:
+    """A client for the emulator with fast retries and a recorded (not slept) backoff."""
+    from lb_export_pipeline.labelbox import ClientConfig, LabelboxClient, RetryPolicy
+
+    policy = RetryPolicy(**({"initial_backoff": 0.001, "max_backoff": 0.01, "max_attempts": 8} | retry))
+    config = ClientConfig.create(api_key, server.graphql_url, retry=policy)
+    slept: list[float] = []
+    client = LabelboxClient(config=config, sleep=slept.append)
+    client.slept = slept  # type: ignore[attr-defined]
+    return client

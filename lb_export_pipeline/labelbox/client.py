@@ -1,0 +1,197 @@
+"""The Labelbox client: models, model runs and their data rows, export tasks and their streams."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+
+from . import exceptions as exc
+from . import queries as q
+from .config import ClientConfig
+from .transport import Transport
+from .types import Chunk, ExportParams, Model, ModelRun, ModelRunDataRow, StreamHeader, StreamType, Task
+
+MIN_POLL_INTERVAL = 0.05
+
+
+class LabelboxClient:
+    """Talks to Labelbox's GraphQL API the way the official SDK does.
+
+    .. code-block:: python
+
+        with LabelboxClient() as client:          # key from LABELBOX_API_KEY
+            run = client.get_model_run("<model run id>")
+            result = export_model_run(client, run.id, "export.ndjson.gz")
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        endpoint: str | None = None,
+        *,
+        config: ClientConfig | None = None,
+        http: httpx.Client | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.config = config or ClientConfig.create(api_key, endpoint)
+        self.transport = Transport(self.config, http, sleep)
+        self._sleep = sleep
+        self._user_id: str | None = None
+
+    def __enter__(self) -> LabelboxClient:
+        return self
+
+    def __exit__(self, *args: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.transport.close()
+
+    def __repr__(self) -> str:
+        return f"LabelboxClient(endpoint={self.config.endpoint!r})"
+
+    def execute(self, query: str, variables: dict[str, Any] | None = None, *, method: str,
+                experimental: bool = False) -> dict[str, Any]:
+        return self.transport.execute(query, variables, method=method, experimental=experimental)
+
+    # -- models and model runs ------------------------------------------------------------------
+
+    def get_model_run(self, model_run_id: str) -> ModelRun:
+        data = self.execute(q.GET_MODEL_RUN, {"param_0": model_run_id}, method="Client:get_model_run")
+        if not data.get("modelRun"):
+            raise exc.ResourceNotFoundError(f"model run {model_run_id!r} not found", "RESOURCE_NOT_FOUND")
+        return ModelRun.from_api(data["modelRun"])
+
+    def get_model(self, model_id: str) -> Model:
+        data = self.execute(q.GET_MODEL, {"param_0": model_id}, method="Client:get_model")
+        if not data.get("model"):
+            raise exc.ResourceNotFoundError(f"model {model_id!r} not found", "RESOURCE_NOT_FOUND")
+        m = data["model"]
+        return Model(m["id"], m.get("name") or "", m.get("ontologyId"))
+
+    def list_models(self) -> Iterator[Model]:
+        skip = 0
+        while True:
+            page = self.execute(q.get_models(skip, q.PAGE_SIZE), method="Client:get_models").get("models") or []
+            for m in page:
+                yield Model(m["id"], m.get("name") or "", m.get("ontologyId"))
+            if len(page) < q.PAGE_SIZE:
+                return
+            skip += q.PAGE_SIZE
+
+    def list_model_runs(self, model_id: str) -> Iterator[ModelRun]:
+        skip = 0
+        while True:
+            data = self.execute(q.get_model_runs(skip, q.PAGE_SIZE), {"param_0": model_id},
+                                method="Model:model_runs")
+            if not data.get("model"):
+                raise exc.ResourceNotFoundError(f"model {model_id!r} not found", "RESOURCE_NOT_FOUND")
+            page = data["model"].get("modelRuns") or []
+            for run in page:
+                yield ModelRun.from_api(run)
+            if len(page) < q.PAGE_SIZE:
+                return
+            skip += q.PAGE_SIZE
+
+    def list_model_run_data_rows(self, model_run_id: str) -> Iterator[ModelRunDataRow]:
+        """The run's data rows with their train/validation/test split (cursor paging)."""
+        cursor: str | None = None
+        while True:
+            data = self.execute(q.MODEL_RUN_DATA_ROWS, {"modelRunId": model_run_id, "from": cursor,
+                                                         "first": q.PAGE_SIZE}, method="ModelRun:model_run_data_rows")
+            groups = data.get("annotationGroups") or {}
+            for node in groups.get("nodes") or []:
+                dr = node.get("dataRow") or {}
+                yield ModelRunDataRow(node["id"], dr.get("id") or "", dr.get("globalKey"),
+                                      node.get("dataSplit") or "UNASSIGNED")
+            cursor = (groups.get("pageInfo") or {}).get("endCursor")
+            if not cursor:
+                return
+
+    # -- export tasks -----------------------------------------------------------------------------
+
+    def start_model_run_export(self, model_run_id: str, params: ExportParams | None = None,
+                               task_name: str | None = None) -> str:
+        """Start ``exportDataRowsInModelRun`` (streamable) and return the task id."""
+        variables = {"input": {
+            "taskName": task_name,
+            "filters": {"modelRunId": model_run_id},
+            "isStreamableReady": True,
+            "params": (params or ExportParams()).to_input(),
+            "streamable": True,
+        }}
+        data = self.execute(q.EXPORT_MODEL_RUN, variables, method="ModelRun:export")
+        task_id = (data.get("exportDataRowsInModelRun") or {}).get("taskId")
+        if not task_id:
+            raise exc.ApiError(f"export of model run {model_run_id!r} returned no task id")
+        return str(task_id)
+
+    def user_id(self) -> str:
+        if self._user_id is None:
+            self._user_id = str(self.execute(q.GET_USER, method="Client:get_user")["user"]["id"])
+        return self._user_id
+
+    def get_task(self, task_id: str) -> Task:
+        data = self.execute(q.GET_TASK, {"param_0": task_id, "param_1": self.user_id()}, method="Task:refresh")
+        tasks = (data.get("user") or {}).get("createdTasks") or []
+        if not tasks:
+            raise exc.ResourceNotFoundError(f"task {task_id!r} not found", "RESOURCE_NOT_FOUND")
+        return Task.from_api(tasks[0])
+
+    def wait_for_task(self, task_id: str, *, poll_interval: float = 2.0, timeout: float = 7200.0,
+                      on_poll: Callable[[Task], None] | None = None) -> Task:
+        """Poll until the task leaves IN_PROGRESS. A timeout raises ExportTimeout (the SDK returns
+        silently); FAILED raises ExportTaskFailed with the first lines of the ERRORS stream."""
+        deadline = time.monotonic() + timeout
+        interval = max(poll_interval, MIN_POLL_INTERVAL)
+        while True:
+            task = self.get_task(task_id)
+            if on_poll is not None:
+                on_poll(task)
+            if task.status == "COMPLETE":
+                return task
+            if task.status == "FAILED":
+                errors = self.read_stream_lines(task_id, "ERRORS", limit=20)
+                detail = "; ".join(errors[:3]) if errors else "no error details"
+                raise exc.ExportTaskFailed(f"export task {task_id} FAILED: {detail}", errors)
+            if time.monotonic() + interval > deadline:
+                raise exc.ExportTimeout(
+                    f"export task {task_id} still {task.status} ({task.completion_percentage or 0:.0f}%) "
+                    f"after {timeout:.0f}s")
+            self._sleep(interval)
+
+    def stream_header(self, task_id: str, stream: StreamType) -> StreamHeader | None:
+        data = self.execute(q.EXPORT_METADATA_HEADER, {"where": {"id": task_id}, "streamType": stream},
+                            method="ExportTask:get_total_file_size")
+        header = (data.get("task") or {}).get("exportMetadataHeader")
+        if not header:
+            return None
+        return StreamHeader(int(header["totalSize"]), int(header["totalLines"]))
+
+    def chunk(self, task_id: str, stream: StreamType, offset: int) -> Chunk:
+        data = self.execute(q.EXPORT_FILE_FROM_OFFSET,
+                            {"where": {"id": task_id}, "streamType": stream, "offset": str(offset)},
+                            method="ExportTask:get_buffered_stream")
+        found = (data.get("task") or {}).get("exportFileFromOffset")
+        if not found:
+            raise exc.ExportIntegrityError(f"task {task_id}: no {stream} chunk at offset {offset}")
+        chunk = Chunk.from_api(found)
+        if chunk.start != offset:
+            raise exc.ExportIntegrityError(f"task {task_id}: asked for offset {offset}, got a chunk at {chunk.start}")
+        return chunk
+
+    def read_stream_lines(self, task_id: str, stream: StreamType, limit: int = 100) -> list[str]:
+        """The first ``limit`` lines of a (small) stream, such as ERRORS, decoded as text."""
+        header = self.stream_header(task_id, stream)
+        if header is None or header.total_size == 0:
+            return []
+        buffer = bytearray()
+        offset = 0
+        while offset < header.total_size and buffer.count(b"\n") < limit:
+            chunk = self.chunk(task_id, stream, offset)
+            self.transport.download(chunk.url, buffer.extend, chunk.size)
+            offset = chunk.end + 1
+        return [line.decode("utf-8", "replace") for line in bytes(buffer).splitlines()[:limit]]

@@ -1,0 +1,94 @@
+"""Downloading a model run's export: start the task, follow it, stream the RESULT chunks to disk.
+
+Memory stays flat: each chunk goes from the socket to the file (gzip-compressed when the path ends
+in ``.gz``) in 1 MiB pieces. Each chunk's length is checked against its offsets, the total line count
+against ``totalLines``, and the file appears under its final name only when complete.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO
+
+from . import exceptions as exc
+from .client import LabelboxClient
+from .types import ExportParams, ExportResult, StreamType, Task
+
+DownloadProgress = Callable[[int, int, int], None]
+"""Called with (bytes done, total bytes, lines done) after every piece written."""
+
+
+def download_stream(client: LabelboxClient, task_id: str, path: str | os.PathLike[str], *,
+                    stream: StreamType = "RESULT", progress: DownloadProgress | None = None) -> tuple[int, int, int]:
+    """Write a completed task's stream to ``path`` atomically. Returns (bytes, lines, chunks)."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    header = client.stream_header(task_id, stream)
+    total = header.total_size if header else 0
+    expected_lines = header.total_lines if header else 0
+    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.partial")
+    done = lines = chunks = 0
+    last_byte = b"\n"
+    try:
+        with open(tmp, "wb") as raw:
+            sink: IO[bytes] | gzip.GzipFile = gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=1, mtime=0) \
+                if target.suffix == ".gz" else raw
+
+            def write(data: bytes) -> None:
+                nonlocal done, lines, last_byte
+                sink.write(data)
+                done += len(data)
+                lines += data.count(b"\n")
+                last_byte = data[-1:]
+                if progress is not None:
+                    progress(done, total, lines)
+
+            offset = 0
+            while offset < total:
+                chunk = client.chunk(task_id, stream, offset)
+                got = client.transport.download(chunk.url, write, chunk.size)
+                if got != chunk.size:
+                    raise exc.ExportIntegrityError(f"chunk at {offset}: {got} bytes, offsets say {chunk.size}")
+                offset = chunk.end + 1
+                chunks += 1
+            if sink is not raw:
+                sink.close()
+            raw.flush()
+            os.fsync(raw.fileno())
+        if done and last_byte != b"\n":
+            lines += 1  # a last line without its newline
+        if header is not None and lines != expected_lines:
+            raise exc.ExportIntegrityError(
+                f"task {task_id}: downloaded {lines} lines, Labelbox's header says {expected_lines}")
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return done, lines, chunks
+
+
+def export_model_run(
+    client: LabelboxClient,
+    model_run_id: str,
+    path: str | os.PathLike[str],
+    params: ExportParams | None = None,
+    *,
+    poll_interval: float = 2.0,
+    timeout: float = 7200.0,
+    on_poll: Callable[[Task], None] | None = None,
+    progress: DownloadProgress | None = None,
+) -> ExportResult:
+    """Export one model run to ``path`` (plain NDJSON, or gzip when it ends in ``.gz``)."""
+    started = time.perf_counter()
+    task_id = client.start_model_run_export(model_run_id, params)
+    client.wait_for_task(task_id, poll_interval=poll_interval, timeout=timeout, on_poll=on_poll)
+    size, lines, chunks = download_stream(client, task_id, path, progress=progress)
+    header = client.stream_header(task_id, "RESULT")
+    errors = client.read_stream_lines(task_id, "ERRORS", limit=100)
+    return ExportResult(task_id=task_id, path=str(path), bytes=size, lines=lines,
+                        total_lines=header.total_lines if header else 0, chunks=chunks, errors=errors,
+                        seconds=time.perf_counter() - started)

@@ -1,0 +1,131 @@
+"""Typed results of the client's operations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+StreamType = Literal["RESULT", "ERRORS"]
+TaskStatus = Literal["IN_PROGRESS", "COMPLETE", "FAILED"]
+
+
+def parse_time(value: Any) -> datetime | None:
+    if not value:
+        return None
+    return datetime.fromisoformat(str(value))
+
+
+@dataclass(frozen=True)
+class Model:
+    id: str
+    name: str
+    ontology_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ModelRun:
+    id: str
+    name: str
+    model_id: str
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    created_by: str | None = None
+
+    @classmethod
+    def from_api(cls, d: dict[str, Any]) -> ModelRun:
+        return cls(id=d["id"], name=d.get("name") or "", model_id=d.get("modelId") or "",
+                   created_at=parse_time(d.get("createdAt")), updated_at=parse_time(d.get("updatedAt")),
+                   created_by=d.get("createdBy"))
+
+
+@dataclass(frozen=True)
+class ModelRunDataRow:
+    """A model run's data row (an annotation group) with its split."""
+
+    id: str
+    data_row_id: str
+    global_key: str | None
+    split: str
+
+
+@dataclass(frozen=True)
+class Task:
+    id: str
+    name: str | None
+    status: str
+    completion_percentage: float | None
+    type: str | None
+    errors: str | None
+    result: str | None
+
+    @classmethod
+    def from_api(cls, d: dict[str, Any]) -> Task:
+        pct = d.get("completionPercentage")
+        return cls(id=d["id"], name=d.get("name"), status=d.get("status") or "", type=d.get("type"),
+                   completion_percentage=float(pct) if pct is not None else None,
+                   errors=d.get("errors"), result=d.get("result"))
+
+
+@dataclass(frozen=True)
+class StreamHeader:
+    total_size: int
+    total_lines: int
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One chunk of an export stream: bytes [start, end] (inclusive) and lines [line_start, line_end]."""
+
+    start: int
+    end: int
+    line_start: int
+    line_end: int
+    url: str
+
+    @property
+    def size(self) -> int:
+        return self.end - self.start + 1
+
+    @classmethod
+    def from_api(cls, d: dict[str, Any]) -> Chunk:
+        offsets, lines = d["offsets"], d["lines"]
+        return cls(int(offsets["start"]), int(offsets["end"]), int(lines["start"]), int(lines["end"]), d["file"])
+
+
+@dataclass(frozen=True)
+class ExportParams:
+    """A model-run export's options (ModelRunExportParams), mapped to the mutation's input."""
+
+    attachments: bool = False
+    embeddings: bool = False
+    metadata_fields: bool = False
+    data_row_details: bool = False
+    predictions: bool = True
+    model_run_details: bool = True
+    media_type_override: str | None = None
+
+    def to_input(self) -> dict[str, Any]:
+        return {
+            "mediaTypeOverride": self.media_type_override,
+            "includeAttachments": self.attachments,
+            "includeEmbeddings": self.embeddings,
+            "includeMetadata": self.metadata_fields,
+            "includeDataRowDetails": self.data_row_details,
+            "includePredictions": self.predictions,
+            "includeModelRunDetails": self.model_run_details,
+        }
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """A downloaded export: where it is and what Labelbox said it should hold."""
+
+    task_id: str
+    path: str
+    bytes: int
+    lines: int
+    total_lines: int
+    chunks: int
+    errors: list[str]
+    seconds: float
