@@ -1,0 +1,111 @@
+"""Resources: Labelbox (the API, or the local emulator when no key is set) and storage."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from pathlib import Path
+
+import dagster as dg
+from pydantic import Field
+
+from ..labelbox import (
+    API_KEY_ENV,
+    DEFAULT_ENDPOINT,
+    ENDPOINT_ENV,
+    ClientConfig,
+    ExportParams,
+    LabelboxClient,
+    RetryPolicy,
+)
+from ..labelbox.redaction import install_log_redaction
+
+ROOT_ENV = "LB_EXPORT_ROOT"
+DEFAULT_ROOT = "lb_export_data"
+log = logging.getLogger("lb_export_pipeline")
+
+_embedded_lock = threading.Lock()
+_embedded_url: str | None = None
+
+
+def embedded_emulator_url() -> str:
+    """Start (once per process) the local Labelbox emulator and return its GraphQL URL.
+
+    The catalogue is deterministic, so every process that starts one serves the same model runs.
+    """
+    global _embedded_url
+    with _embedded_lock:
+        if _embedded_url is None:
+            from ..emulator import EmulatorServer
+
+            server = EmulatorServer().start()
+            _embedded_url = server.graphql_url
+            log.warning("%s is not set: using the local Labelbox emulator at %s", API_KEY_ENV, _embedded_url)
+        return _embedded_url
+
+
+class LabelboxResource(dg.ConfigurableResource):  # type: ignore[type-arg]
+    """Labelbox access and the model-run export options.
+
+    With ``api_key`` (give it as ``dg.EnvVar("LABELBOX_API_KEY")``, never as text) the client talks to
+    ``endpoint`` (Labelbox's public API by default). With no key, it talks to ``LABELBOX_ENDPOINT``
+    if that is set, else to a local emulator started in-process: the demo and tests need nothing.
+    """
+
+    api_key: str | None = Field(default=None, description="Labelbox API key; pass dg.EnvVar('LABELBOX_API_KEY').")
+    endpoint: str | None = Field(default=None, description="GraphQL endpoint; default Labelbox's (or the emulator).")
+    model_ids: list[str] = Field(default_factory=list,
+                                 description="Models whose runs the sensor follows (all if empty).")
+    model_run_ids: list[str] = Field(default_factory=list, description="Or: exactly these model runs.")
+    attachments: bool = Field(default=True, description="Export includeAttachments.")
+    metadata_fields: bool = Field(default=True, description="Export includeMetadata.")
+    data_row_details: bool = Field(default=True, description="Export includeDataRowDetails.")
+    predictions: bool = Field(default=True, description="Export includePredictions.")
+    embeddings: bool = Field(default=False, description="Export includeEmbeddings.")
+    model_run_details: bool = Field(default=True, description="Export includeModelRunDetails (splits).")
+    media_type_override: str | None = Field(default=None, description="Export mediaTypeOverride, e.g. IMAGE.")
+    poll_interval_seconds: float = Field(default=2.0, description="Seconds between export task polls.")
+    export_timeout_seconds: float = Field(default=7200.0, description="Longest wait for an export task.")
+    max_attempts: int = Field(default=8, description="HTTP attempts per request (429/5xx/network retried).")
+
+    def export_params(self) -> ExportParams:
+        return ExportParams(attachments=self.attachments, metadata_fields=self.metadata_fields,
+                            data_row_details=self.data_row_details, predictions=self.predictions,
+                            embeddings=self.embeddings, model_run_details=self.model_run_details,
+                            media_type_override=self.media_type_override)
+
+    def resolved_endpoint(self) -> tuple[str, str]:
+        """(endpoint, key) to use; see the class docstring for the order."""
+        if self.api_key:
+            return self.endpoint or os.environ.get(ENDPOINT_ENV) or DEFAULT_ENDPOINT, self.api_key
+        endpoint = self.endpoint or os.environ.get(ENDPOINT_ENV) or embedded_emulator_url()
+        return endpoint, "emulator"
+
+    def get_client(self) -> LabelboxClient:
+        install_log_redaction()
+        endpoint, key = self.resolved_endpoint()
+        config = ClientConfig.create(key, endpoint, retry=RetryPolicy(max_attempts=self.max_attempts))
+        return LabelboxClient(config=config)
+
+
+class StorageResource(dg.ConfigurableResource):  # type: ignore[type-arg]
+    """Where raw exports and tables live: ``<root>/raw/model_run_id=<id>/`` and ``<root>/tables/<table>/``."""
+
+    root: str = Field(default_factory=lambda: os.environ.get(ROOT_ENV, DEFAULT_ROOT),
+                      description="Base folder (or object-store URI) of the raw and table areas [env LB_EXPORT_ROOT].")
+    flatten_workers: int = Field(default=1, description="Processes that flatten one large export.")
+
+    @property
+    def raw_root(self) -> str:
+        return f"{self.root.rstrip('/')}/raw"
+
+    @property
+    def tables_root(self) -> str:
+        return f"{self.root.rstrip('/')}/tables"
+
+    def raw_dir(self, model_run_id: str) -> Path:
+        return Path(self.raw_root) / f"model_run_id={model_run_id}"
+
+
+__all__ = ["API_KEY_ENV", "LabelboxResource", "StorageResource", "embedded_emulator_url"]

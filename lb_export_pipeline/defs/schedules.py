@@ -1,0 +1,25 @@
+"""A schedule that re-exports every known model run (a full refresh), on a cron from the environment."""
+
+
+import os
+from collections.abc import Iterator
+
+import dagster as dg
+
+from .jobs import export_job
+from .partitions import model_runs_partitions
+
+CRON_ENV = "LB_REEXPORT_CRON"
+DEFAULT_CRON = "0 3 * * *"
+
+
+@dg.schedule(cron_schedule=os.environ.get(CRON_ENV, DEFAULT_CRON), job=export_job,
+             description=f"Re-export every known model run (cron from {CRON_ENV}, default '{DEFAULT_CRON}').")
+def labelbox_reexport_schedule(context: dg.ScheduleEvaluationContext) -> Iterator[dg.RunRequest | dg.SkipReason]:
+    keys = context.instance.get_dynamic_partitions(model_runs_partitions.name or "")
+    if not keys:
+        yield dg.SkipReason("no model runs known yet: the sensor adds them")
+        return
+    tick = context.scheduled_execution_time.isoformat()
+    for key in keys:
+        yield dg.RunRequest(partition_key=key, run_key=f"{key}@{tick}")

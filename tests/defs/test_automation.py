@@ -1,0 +1,60 @@
+"""The sensor finds new and updated model runs; the schedule re-exports every known partition."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import dagster as dg
+
+from lb_export_pipeline.defs import labelbox_model_runs_sensor, labelbox_reexport_schedule, model_runs_partitions
+from tests.defs.conftest import Lake
+
+
+def _tick(lake: Lake, cursor: str | None) -> dg.SensorResult:
+    context = dg.build_sensor_context(instance=lake.instance, cursor=cursor,
+                                      resources={"labelbox": lake.resources["labelbox"]})
+    result = labelbox_model_runs_sensor(context)
+    assert isinstance(result, dg.SensorResult)
+    for request in result.dynamic_partitions_requests or []:
+        lake.instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys or []))
+    return result
+
+
+def test_sensor_adds_exactly_the_new_runs_and_skips_unchanged(lake: Lake) -> None:
+    catalog = lake.emulator.state.catalog
+    first = _tick(lake, None)
+    all_ids = sorted(r.id for r in catalog.all_runs())
+    assert sorted(r.partition_key for r in first.run_requests or []) == all_ids
+    assert sorted(lake.instance.get_dynamic_partitions(model_runs_partitions.name or "")) == all_ids
+
+    second = _tick(lake, first.cursor)
+    assert not second.run_requests and not second.dynamic_partitions_requests
+    assert second.skip_reason is not None and "none new or updated" in str(second.skip_reason.skip_message)
+
+    new_run = catalog.add_run(catalog.models[0].id)
+    updated = catalog.touch(catalog.models[1].runs[0].id)
+    third = _tick(lake, second.cursor)
+    assert sorted(r.partition_key for r in third.run_requests or []) == sorted([new_run.id, updated.id])
+    (added,) = third.dynamic_partitions_requests or []
+    assert list(added.partition_keys or []) == [new_run.id]
+    assert len(lake.instance.get_dynamic_partitions(model_runs_partitions.name or "")) == len(all_ids) + 1
+
+
+def test_sensor_follows_only_configured_model_runs(lake: Lake) -> None:
+    run = lake.emulator.state.catalog.models[1].runs[1]
+    resource = lake.resources["labelbox"].model_copy(update={"model_run_ids": [run.id]})
+    context = dg.build_sensor_context(instance=lake.instance, resources={"labelbox": resource})
+    result = labelbox_model_runs_sensor(context)
+    assert isinstance(result, dg.SensorResult)
+    assert [r.partition_key for r in result.run_requests or []] == [run.id]
+
+
+def test_schedule_requests_a_run_per_known_partition(lake: Lake) -> None:
+    when = datetime(2026, 1, 2, 3, 0, tzinfo=UTC)
+    context = dg.build_schedule_context(instance=lake.instance, scheduled_execution_time=when)
+    skipped = list(labelbox_reexport_schedule(context))  # type: ignore[call-overload]
+    assert isinstance(skipped[0], dg.SkipReason)
+    lake.instance.add_dynamic_partitions(model_runs_partitions.name or "", ["run-a", "run-b"])
+    requests = list(labelbox_reexport_schedule(context))  # type: ignore[call-overload]
+    assert [r.partition_key for r in requests] == ["run-a", "run-b"]
+    assert requests[0].run_key == "run-a@2026-01-02T03:00:00+00:00"
