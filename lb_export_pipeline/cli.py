@@ -10,14 +10,18 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 import click
 from rich.console import Console
 from rich.table import Table
 
-console = Console(stderr=True)
-out_console = Console()
+# Wide enough for the summary tables when output is piped (rich falls back to 80 columns).
+_WIDTH = None if sys.stdout.isatty() else 150
+console = Console(stderr=True, width=_WIDTH)
+out_console = Console(width=_WIDTH)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -175,6 +179,39 @@ def emulator(host: str, port: int, models: int, runs_per_model: int, rows: int, 
         out_console.print(f"  model run {run.id}  {run.name}  ({run.rows} rows)")
     out_console.print(f"  export LABELBOX_ENDPOINT=http://{host}:{port}/graphql LABELBOX_API_KEY=anything")
     server.serve_forever()
+
+
+@main.command()
+@click.option("--home", default=".demo", show_default=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the demo's Dagster instance and data.")
+def demo(home: Path) -> None:
+    """Run the whole pipeline through Dagster against the local emulator and print what landed."""
+    from .demo import run_demo
+
+    raise SystemExit(run_demo(home, out_console))
+
+
+@main.command()
+@click.option("--home", default=".demo", show_default=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--port", default=3000, show_default=True, help="Dagster UI port.")
+@click.option("--emulator-port", default=8765, show_default=True)
+def ui(home: Path, port: int, emulator_port: int) -> None:
+    """Start the emulator and the Dagster UI (dagster dev) against it, with the sensor on."""
+    import subprocess
+
+    from .demo import prepare_home
+    from .emulator import EmulatorServer
+
+    prepare_home(home.resolve())
+    with EmulatorServer(port=emulator_port) as emulator:
+        env = dict(os.environ, LABELBOX_ENDPOINT=emulator.graphql_url)
+        console.print(f"Labelbox emulator at {emulator.graphql_url}; Dagster UI at http://127.0.0.1:{port}")
+        dagster = Path(sys.executable).parent / "dagster"
+        try:
+            subprocess.run([str(dagster), "dev", "-m", "lb_export_pipeline.definitions", "-p", str(port)],
+                           env=env, check=False)
+        except KeyboardInterrupt:
+            pass
 
 
 if __name__ == "__main__":
