@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -207,11 +208,9 @@ def ui(home: Path, port: int, emulator_port: int) -> None:
         env = dict(os.environ, LABELBOX_ENDPOINT=emulator.graphql_url)
         console.print(f"Labelbox emulator at {emulator.graphql_url}; Dagster UI at http://127.0.0.1:{port}")
         dagster = Path(sys.executable).parent / "dagster"
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             subprocess.run([str(dagster), "dev", "-m", "lb_export_pipeline.definitions", "-p", str(port)],
                            env=env, check=False)
-        except KeyboardInterrupt:
-            pass
 
 
 if __name__ == "__main__":

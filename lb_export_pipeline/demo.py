@@ -65,11 +65,12 @@ def run_demo(home: Path, console: Console | None = None) -> int:
         defs = build_definitions()
         instance = dg.DagsterInstance.get()
         sensor = defs.resolve_sensor_def("labelbox_model_runs_sensor")
-        context = dg.build_sensor_context(instance=instance, resources={"labelbox": defs.resources["labelbox"]})
+        context = dg.build_sensor_context(instance=instance, resources={"labelbox": (defs.resources or {})["labelbox"]})
         result = sensor(context)
         assert isinstance(result, dg.SensorResult)
-        for request in result.dynamic_partitions_requests or []:
-            instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys or []))
+        for add in result.dynamic_partitions_requests or []:
+            assert isinstance(add, dg.AddDynamicPartitionsRequest)
+            instance.add_dynamic_partitions(add.partitions_def_name, list(add.partition_keys or []))
         requests = list(result.run_requests or [])
         console.print(f"[bold]2.[/] sensor: {len(instance.get_dynamic_partitions(model_runs_partitions.name or ''))}"
                       f" model run partitions, {len(requests)} run request(s)")
@@ -78,7 +79,7 @@ def run_demo(home: Path, console: Console | None = None) -> int:
         checks_passed = checks_total = 0
         for request in requests:
             run = job.execute_in_process(partition_key=request.partition_key, instance=instance,
-                                         tags=dict(request.tags), raise_on_error=False, run_config=QUIET)
+                                         tags=dict(request.tags or {}), raise_on_error=False, run_config=QUIET)
             evaluations = run.get_asset_check_evaluations()
             checks_total += len(evaluations)
             checks_passed += sum(e.passed for e in evaluations)
