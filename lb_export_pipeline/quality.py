@@ -10,6 +10,7 @@ from typing import Any
 import polars as pl
 
 from .flatten.schemas import PARTITION_COLUMN, TABLES
+from .storage import delta_storage_options, is_remote, join
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,10 @@ def partition_files(tables_root: str | Path, table: str, model_run_id: str) -> l
 
 
 def _scan(tables_root: str | Path, table: str, model_run_id: str) -> pl.LazyFrame:
+    if is_remote(tables_root):
+        uri = join(tables_root, table)
+        return pl.scan_delta(uri, storage_options=delta_storage_options(uri)).filter(
+            pl.col(PARTITION_COLUMN) == model_run_id)
     files = partition_files(tables_root, table, model_run_id)
     if not files:
         raise FileNotFoundError(f"{table}: no files for {PARTITION_COLUMN}={model_run_id} under {tables_root}")

@@ -1,4 +1,10 @@
-"""DuckDB over the tables: one view per table, Hive partitions as a ``model_run_id`` column."""
+"""DuckDB over the tables: one view per table, Hive partitions as a ``model_run_id`` column.
+
+Local roots are read with ``read_parquet(..., hive_partitioning = true)``; object-store roots are
+Delta tables, read through ``deltalake`` as Arrow datasets (DuckDB's own httpfs and delta
+extensions are downloaded at run time, which this does not need), so a query sees one committed
+snapshot of each table.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ import duckdb
 import pyarrow as pa
 
 from .flatten.schemas import PARTITION_COLUMN, TABLES
+from .storage import delta_dataset, is_remote, join
 
 
 def table_glob(root: str | os.PathLike[str], table: str) -> str:
@@ -19,9 +26,14 @@ def create_views(con: duckdb.DuckDBPyConnection, root: str | os.PathLike[str]) -
     """Create (or replace) a view per table over ``root``; a table with no files yet gets an empty
     view with its full schema, so queries never fail on a fresh install. Returns the view names."""
     for name, spec in TABLES.items():
+        if is_remote(root):
+            dataset = delta_dataset(join(root, name))
+            if dataset is not None:
+                con.register(f"__delta_{name}", dataset)
+                con.execute(f'CREATE OR REPLACE VIEW "{name}" AS SELECT * FROM "__delta_{name}"')
+                continue
         pattern = table_glob(root, name)
-        local = "://" not in str(root)
-        if local and not any(Path(root, name).glob(f"{PARTITION_COLUMN}=*/*.parquet")):
+        if is_remote(root) or not any(Path(root, name).glob(f"{PARTITION_COLUMN}=*/*.parquet")):
             empty = spec.schema.empty_table().append_column(PARTITION_COLUMN, pa.array([], pa.string()))
             con.register(f"__empty_{name}", empty)
             con.execute(f'CREATE OR REPLACE VIEW "{name}" AS SELECT * FROM "__empty_{name}"')

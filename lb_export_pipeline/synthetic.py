@@ -257,7 +257,7 @@ def _video(rng: random.Random, onto: _Ontology, pred: bool, frame_total: int, ta
         base = _feature(rng, onto, "car" if kind < 0.6 else ("lane" if kind < 0.8 else "person"), False)
         fid = base["feature_id"]
         start = rng.randint(1, max(1, frame_total - 40))
-        length = rng.randint(10, 40)
+        length = rng.randint(10, max(40, frame_total // 3))  # long videos carry long tracks
         step = rng.choice((1, 2, 3))
         seg_frames = list(range(start, min(frame_total, start + length) + 1, step))
         segments[fid] = [[seg_frames[0], seg_frames[-1]]]

@@ -31,14 +31,11 @@ from ..labelbox import (
     download_stream,
 )
 from .partitions import model_runs_partitions
-from .resources import LabelboxResource, StorageResource
+from .resources import EXPORT_FILE, MANIFEST_FILE, SPLITS_FILE, LabelboxResource, StorageResource
 
 GROUP = "labelbox"
 RAW_KEY = dg.AssetKey([GROUP, "raw_export"])
 TABLE_KEYS = {name: dg.AssetKey([GROUP, name]) for name in TABLE_NAMES}
-EXPORT_FILE = "export.ndjson.gz"
-SPLITS_FILE = "splits.json"
-MANIFEST_FILE = "manifest.json"
 MAX_QUARANTINE_SHARE = 0.01
 EXPORT_POOL = "labelbox_export"
 
@@ -97,10 +94,8 @@ def _labelbox_failure(error: LabelboxError, model_run_id: str) -> Exception:
 def raw_export(context: dg.AssetExecutionContext, labelbox: LabelboxResource,
                storage: StorageResource) -> Iterator[dg.MaterializeResult[None] | dg.AssetCheckResult]:
     model_run_id = context.partition_key
-    folder = storage.raw_dir(model_run_id)
-    folder.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    with labelbox.get_client() as client:
+    with storage.raw_writer(model_run_id) as folder, labelbox.get_client() as client:
         try:
             run = client.get_model_run(model_run_id)
             task_id = client.start_model_run_export(model_run_id, labelbox.export_params())
@@ -119,13 +114,13 @@ def raw_export(context: dg.AssetExecutionContext, labelbox: LabelboxResource,
         except LabelboxError as error:
             raise _labelbox_failure(error, model_run_id) from error
         retries = len(client.transport.waits)
-    total_lines = header.total_lines if header else 0
-    _write_json(folder / SPLITS_FILE, splits)
-    manifest = {"model_run_id": model_run_id, "model_run_name": run.name, "model_id": run.model_id,
-                "model_run_updated_at": run.updated_at, "task_id": task_id, "bytes": size, "lines": lines,
-                "total_lines": total_lines, "chunks": chunks, "errors": len(errors),
-                "exported_at": datetime.now(UTC), "params": labelbox.export_params().to_input()}
-    _write_json(folder / MANIFEST_FILE, manifest)
+        total_lines = header.total_lines if header else 0
+        _write_json(folder / SPLITS_FILE, splits)
+        manifest = {"model_run_id": model_run_id, "model_run_name": run.name, "model_id": run.model_id,
+                    "model_run_updated_at": run.updated_at, "task_id": task_id, "bytes": size, "lines": lines,
+                    "total_lines": total_lines, "chunks": chunks, "errors": len(errors),
+                    "exported_at": datetime.now(UTC), "params": labelbox.export_params().to_input()}
+        _write_json(folder / MANIFEST_FILE, manifest)
     context.log.info(f"landed {lines:,} lines ({size / 1e6:,.1f} MB, {chunks} chunks) of task {task_id}; "
                      f"{len(splits):,} data rows with splits; {len(errors)} export error line(s)")
     split_counts: dict[str, int] = {}
@@ -133,7 +128,7 @@ def raw_export(context: dg.AssetExecutionContext, labelbox: LabelboxResource,
         split_counts[split] = split_counts.get(split, 0) + 1
     yield dg.MaterializeResult(metadata={
         "dagster/partition_row_count": lines,
-        "dagster/uri": dg.MetadataValue.path(str(folder / EXPORT_FILE)),
+        "dagster/uri": dg.MetadataValue.path(storage.raw_uri(model_run_id, EXPORT_FILE)),
         "export_task_id": task_id,
         "model_run_name": run.name,
         "bytes": size,
@@ -183,16 +178,16 @@ def _table_checks() -> list[dg.AssetCheckSpec]:
 def labelbox_tables(context: dg.AssetExecutionContext,
                     storage: StorageResource) -> Iterator[dg.MaterializeResult[None] | dg.AssetCheckResult]:
     model_run_id = context.partition_key
-    folder = storage.raw_dir(model_run_id)
-    export = folder / EXPORT_FILE
-    if not export.exists():
-        raise dg.Failure(f"no raw export at {export}: materialize {RAW_KEY.to_user_string()} for this partition first",
-                         allow_retries=False)
-    manifest = json.loads((folder / MANIFEST_FILE).read_text()) if (folder / MANIFEST_FILE).exists() else {}
-    splits = json.loads((folder / SPLITS_FILE).read_text()) if (folder / SPLITS_FILE).exists() else None
-    report = throttled(context.log, f"flattening {model_run_id}")
-    result = flatten_export(export, storage.tables_root, model_run_id=model_run_id, splits=splits,
-                            workers=storage.flatten_workers, progress=lambda done, lines: report(done, lines))
+    with storage.raw_reader(model_run_id) as folder:
+        export = folder / EXPORT_FILE
+        if not export.exists():
+            raise dg.Failure(f"no raw export at {storage.raw_uri(model_run_id, EXPORT_FILE)}: materialize "
+                             f"{RAW_KEY.to_user_string()} for this partition first", allow_retries=False)
+        manifest = json.loads((folder / MANIFEST_FILE).read_text()) if (folder / MANIFEST_FILE).exists() else {}
+        splits = json.loads((folder / SPLITS_FILE).read_text()) if (folder / SPLITS_FILE).exists() else None
+        report = throttled(context.log, f"flattening {model_run_id}")
+        result = flatten_export(export, storage.tables_root, model_run_id=model_run_id, splits=splits,
+                                workers=storage.flatten_workers, progress=lambda done, lines: report(done, lines))
     part = result.partitions[model_run_id]
     context.log.info(f"flattened {result.lines:,} lines in {result.seconds:.1f}s: "
                      + ", ".join(f"{t} {n:,}" for t, n in part.rows.items())

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import logging
 import os
+import tempfile
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
@@ -20,6 +23,12 @@ from ..labelbox import (
     RetryPolicy,
 )
 from ..labelbox.redaction import install_log_redaction
+from ..storage import exists, get_file, is_remote, join, put_file
+
+EXPORT_FILE = "export.ndjson.gz"
+SPLITS_FILE = "splits.json"
+MANIFEST_FILE = "manifest.json"  # written last: its presence means the landing is complete
+RAW_FILES = (EXPORT_FILE, SPLITS_FILE, MANIFEST_FILE)
 
 ROOT_ENV = "LB_EXPORT_ROOT"
 DEFAULT_ROOT = "lb_export_data"
@@ -104,8 +113,40 @@ class StorageResource(dg.ConfigurableResource):  # type: ignore[type-arg]
     def tables_root(self) -> str:
         return f"{self.root.rstrip('/')}/tables"
 
-    def raw_dir(self, model_run_id: str) -> Path:
-        return Path(self.raw_root) / f"model_run_id={model_run_id}"
+    @property
+    def remote(self) -> bool:
+        return is_remote(self.root)
+
+    def raw_uri(self, model_run_id: str, name: str = "") -> str:
+        folder = join(self.raw_root, f"model_run_id={model_run_id}")
+        return join(folder, name) if name else folder
+
+    @contextmanager
+    def raw_writer(self, model_run_id: str) -> Iterator[Path]:
+        """A local folder to land a model run's raw files in; on an object store they are uploaded
+        when the block ends (each object PUT is atomic; the manifest goes last)."""
+        if not self.remote:
+            folder = Path(self.raw_uri(model_run_id))
+            folder.mkdir(parents=True, exist_ok=True)
+            yield folder
+            return
+        with tempfile.TemporaryDirectory(prefix="lb-raw-") as tmp:
+            yield Path(tmp)
+            for name in RAW_FILES:
+                if (Path(tmp) / name).exists():
+                    put_file(Path(tmp) / name, self.raw_uri(model_run_id, name))
+
+    @contextmanager
+    def raw_reader(self, model_run_id: str) -> Iterator[Path]:
+        """A local folder holding the model run's raw files (downloaded from an object store)."""
+        if not self.remote:
+            yield Path(self.raw_uri(model_run_id))
+            return
+        with tempfile.TemporaryDirectory(prefix="lb-raw-") as tmp:
+            for name in RAW_FILES:
+                if exists(self.raw_uri(model_run_id, name)):
+                    get_file(self.raw_uri(model_run_id, name), Path(tmp) / name)
+            yield Path(tmp)
 
 
 __all__ = ["API_KEY_ENV", "LabelboxResource", "StorageResource", "embedded_emulator_url"]

@@ -14,6 +14,8 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import shutil
+import tempfile
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
@@ -23,6 +25,8 @@ from typing import Any
 
 import orjson
 
+from ..storage import exists as remote_exists
+from ..storage import filesystem, is_remote, join, put_file, replace_delta_partition
 from .commit import Transaction, fsync_tree
 from .errors import FieldError
 from .labels import LineRows
@@ -45,14 +49,14 @@ class PartitionResult:
     model_run_id: str
     rows: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TABLE_NAMES, 0))
     quarantined: int = 0
-    quarantine_path: Path | None = None
-    paths: dict[str, Path] = field(default_factory=dict)
+    quarantine_path: Path | str | None = None  # a local path, or an object-store URI
+    paths: dict[str, Path | str] = field(default_factory=dict)
 
 
 @dataclass
 class FlattenResult:
     source: Path
-    out: Path
+    out: Path | str
     partitions: dict[str, PartitionResult]
     lines: int
     bytes: int
@@ -61,7 +65,7 @@ class FlattenResult:
     strict_rerun: bool = False
     skipped_runs: dict[str, int] = field(default_factory=dict)
     unattributed_quarantined: int = 0
-    unattributed_path: Path | None = None
+    unattributed_path: Path | str | None = None
     first_errors: list[str] = field(default_factory=list)
 
     @property
@@ -87,6 +91,7 @@ class _WorkerTask:
     splits: Mapping[str, str] | None
     strict: bool
     settings: SinkSettings
+    txn: str = "0"
 
 
 @dataclass
@@ -101,7 +106,9 @@ class _WorkerResult:
 
 class _Partition:
     def __init__(self, task: _WorkerTask, run_id: str, budget: Budget) -> None:
-        prefix = f"part-w{task.worker:02d}"
+        # File names carry the transaction id: a reader holding a stale listing can never open the
+        # next version's file under an old name (it gets "not found", never a mix).
+        prefix = f"part-{task.txn}-w{task.worker:02d}"
         self.sinks = {
             name: TableSink(spec, task.staging / name / f"{PARTITION_COLUMN}={run_id}", prefix, task.settings, budget)
             for name, spec in TABLES.items()
@@ -254,7 +261,9 @@ def flatten_export(
 
     Args:
         source: the export file.
-        out: the tables' root folder; each table is ``<out>/<table>/model_run_id=<id>/``.
+        out: the tables' root: a folder, where each table is ``<out>/<table>/model_run_id=<id>/``, or
+            an object-store URI (``s3://bucket/prefix``), where each table is a Delta table with
+            that layout (see ``storage``).
         workers: processes to split a large plain file across (gzip is read by one process).
         model_run_id: the model run this export is of. Only its rows are written (other runs are
             counted in ``skipped_runs``), and lines that name no run are attributed to it.
@@ -277,11 +286,14 @@ def flatten_export(
     if n > 1 and not is_gzip(src):
         ranges = list(split_ranges(src, n))
 
-    txn = Transaction(Path(out)).begin()
+    remote = is_remote(out)
+    # Object stores: stage on local disk, then publish each partition as one Delta commit.
+    local_out = Path(tempfile.mkdtemp(prefix="lb-flatten-")) if remote else Path(out)
+    txn = Transaction(local_out).begin()
     try:
         strict = False
         while True:
-            tasks = [_WorkerTask(src, r, txn.new, i, model_run_id, splits, strict, settings)
+            tasks = [_WorkerTask(src, r, txn.new, i, model_run_id, splits, strict, settings, txn.id)
                      for i, r in enumerate(ranges)]
             try:
                 results = _run_all(tasks, progress)
@@ -291,19 +303,22 @@ def flatten_export(
                     raise
                 # Some value Arrow refused: start again and check every row to find its line.
                 txn.finish()
-                txn = Transaction(Path(out)).begin()
+                txn = Transaction(local_out).begin()
                 strict = True
-        result = _commit(txn, src, results, model_run_id)
+        result = _commit(txn, src, results, model_run_id, str(out) if remote else None)
     finally:
         txn.finish()
+        if remote:
+            shutil.rmtree(local_out, ignore_errors=True)
     result.strict_rerun = strict
     result.workers = len(ranges)
     result.seconds = time.perf_counter() - started
     return result
 
 
-def _commit(txn: Transaction, src: Path, results: list[_WorkerResult], model_run_id: str | None) -> FlattenResult:
-    out = txn.out
+def _commit(txn: Transaction, src: Path, results: list[_WorkerResult], model_run_id: str | None,
+            remote_out: str | None = None) -> FlattenResult:
+    out: Path | str = remote_out or txn.out
     partitions: dict[str, PartitionResult] = {}
     if model_run_id is not None:
         partitions[model_run_id] = PartitionResult(model_run_id)
@@ -318,7 +333,7 @@ def _commit(txn: Transaction, src: Path, results: list[_WorkerResult], model_run
         for table, spec in TABLES.items():
             folder = txn.new / table / f"{PARTITION_COLUMN}={run_id}"
             if not any(folder.glob("*.parquet")):
-                sink = TableSink(spec, folder, "part-w00", SinkSettings(), Budget(1 << 30))
+                sink = TableSink(spec, folder, f"part-{txn.id}-w00", SinkSettings(), Budget(1 << 30))
                 sink.close()
 
     # Merge the workers' quarantine files in worker (= line) order.
@@ -329,21 +344,17 @@ def _commit(txn: Transaction, src: Path, results: list[_WorkerResult], model_run
         if pieces:
             part.quarantined = sum(r.quarantine.get(p, 0) for r in results for p in pieces)
             _concat(pieces, folder / QUARANTINE_FILE)
-            part.quarantine_path = out / "data_rows" / f"{PARTITION_COLUMN}={run_id}" / QUARANTINE_FILE
+            part.quarantine_path = txn.out / "data_rows" / f"{PARTITION_COLUMN}={run_id}" / QUARANTINE_FILE
     un_pieces = sorted((txn.new / UNATTRIBUTED_DIR).glob(f"{src.name}.w*.ndjson"))
     un_count = sum(r.quarantine.get(p, 0) for r in results for p in un_pieces)
     if un_pieces:
         _concat(un_pieces, txn.new / UNATTRIBUTED_DIR / f"{src.name}.ndjson")
         unattributed.append(Path(UNATTRIBUTED_DIR) / f"{src.name}.ndjson")
 
-    fsync_tree(txn.new)
-    for run_id, part in partitions.items():
-        for table in TABLES:
-            relative = Path(table) / f"{PARTITION_COLUMN}={run_id}"
-            txn.replace(relative)
-            part.paths[table] = out / relative
-    for rel in unattributed:
-        txn.replace_file(rel)
+    if remote_out is None:
+        _publish_local(txn, partitions, unattributed)
+    else:
+        _publish_remote(txn, partitions, unattributed, remote_out)
 
     skipped: dict[str, int] = {}
     for r in results:
@@ -353,9 +364,40 @@ def _commit(txn: Transaction, src: Path, results: list[_WorkerResult], model_run
         source=src, out=out, partitions=partitions,
         lines=sum(r.lines for r in results), bytes=sum(r.bytes for r in results), seconds=0.0,
         workers=len(results), skipped_runs=skipped, unattributed_quarantined=un_count,
-        unattributed_path=out / unattributed[0] if unattributed else None,
+        unattributed_path=(join(out, str(unattributed[0])) if remote_out else txn.out / unattributed[0])
+        if unattributed else None,
         first_errors=[e for r in results for e in r.first_errors][:20],
     )
+
+
+def _publish_local(txn: Transaction, partitions: dict[str, PartitionResult], unattributed: list[Path]) -> None:
+    fsync_tree(txn.new)
+    for run_id, part in partitions.items():
+        for table in TABLES:
+            relative = Path(table) / f"{PARTITION_COLUMN}={run_id}"
+            txn.replace(relative)
+            part.paths[table] = txn.out / relative
+    for rel in unattributed:
+        txn.replace_file(rel)
+
+
+def _publish_remote(txn: Transaction, partitions: dict[str, PartitionResult], unattributed: list[Path],
+                    out: str) -> None:
+    for run_id, part in partitions.items():
+        for table, spec in TABLES.items():
+            uri = join(out, table)
+            replace_delta_partition(uri, spec, run_id, txn.new / table / f"{PARTITION_COLUMN}={run_id}")
+            part.paths[table] = uri
+        # Quarantine sits outside the Delta tables (a vacuum would delete files the log does not know).
+        local = txn.new / "data_rows" / f"{PARTITION_COLUMN}={run_id}" / QUARANTINE_FILE
+        target = join(out, UNATTRIBUTED_DIR, f"{PARTITION_COLUMN}={run_id}", QUARANTINE_FILE)
+        if local.exists():
+            put_file(local, target)
+            part.quarantine_path = target
+        elif remote_exists(target):
+            filesystem(target).rm_file(target)  # no stale quarantine from an earlier version
+    for rel in unattributed:
+        put_file(txn.new / rel, join(out, str(rel)))
 
 
 def _concat(pieces: list[Path], target: Path) -> None:

@@ -30,10 +30,10 @@ class BatchConversionError(Exception):
 
 @dataclass(frozen=True)
 class SinkSettings:
-    batch_rows: int = 8192
+    batch_rows: int = 4096
     row_group_rows: int = 131_072
     file_rows: int = 4_000_000
-    memory_budget: int = 128 << 20  # Arrow bytes held across all sinks of a process
+    memory_budget: int = 48 << 20  # Arrow bytes held across all sinks of a process
     compression: str = "zstd"
     compression_level: int = 3
 

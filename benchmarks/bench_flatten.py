@@ -1,0 +1,171 @@
+"""Flatten throughput and memory, as ratios against a parse floor measured in the same run.
+
+    .venv/bin/python benchmarks/bench_flatten.py [--sizes 100,1000] [--out benchmarks/results/flatten.md]
+
+For each size (MB) a deterministic export is generated once (all media kinds, nested
+classifications, long videos, 1-2 runs per row) into benchmarks/data/, then each contender runs in
+its own process while its peak RSS (process tree) is sampled:
+
+* floor:       orjson.loads of every line, nothing else
+* naive:       json + a straightforward recursive walk into lists of dicts + pandas DataFrames -> Parquet
+* flatten x1:  lb-export's flatten_export, one process
+* flatten x2:  the same with two worker processes
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+
+HERE = Path(__file__).parent
+DATA = HERE / "data"
+
+FLOOR = """
+import orjson, sys
+n = 0
+with open(sys.argv[1], 'rb') as f:
+    for line in f:
+        orjson.loads(line); n += 1
+print(n)
+"""
+
+NAIVE = """
+import json, sys, pandas as pd
+rows = [json.loads(line) for line in open(sys.argv[1], encoding='utf-8')]
+objects, classes, frames, data_rows = [], [], [], []
+def walk_classes(items, base, depth):
+    for q in items or []:
+        answers = [q['radio_answer']] if 'radio_answer' in q else q.get('checklist_answers') or [q.get('text_answer') or {}]
+        for a in answers:
+            classes.append({**base, 'question': q.get('name'), 'answer': a.get('name') or a.get('content'), 'depth': depth})
+            walk_classes(a.get('classifications'), base, depth + 1)
+for row in rows:
+    dr = row['data_row']['id']
+    for top, key in (('experiments', 'runs'), ('models', 'model_runs')):
+        for model in (row.get(top) or {}).values():
+            for run_id, run in model[key].items():
+                data_rows.append({'data_row_id': dr, 'model_run_id': run_id, **row.get('media_attributes', {})})
+                for source in ('labels', 'predictions'):
+                    for label in run.get(source) or []:
+                        ann = label['annotations']
+                        base = {'data_row_id': dr, 'model_run_id': run_id, 'source': source, 'label_id': label['id']}
+                        for o in ann.get('objects') or []:
+                            objects.append({**base, **{k: json.dumps(v) if isinstance(v, (dict, list)) else v for k, v in o.items()}})
+                            walk_classes(o.get('classifications'), base, 0)
+                        for n, frame in (ann.get('frames') or {}).items():
+                            for o in frame['objects'].values():
+                                frames.append({**base, 'frame': int(n), **{k: json.dumps(v) if isinstance(v, (dict, list)) else v for k, v in o.items()}})
+                        walk_classes(ann.get('classifications'), base, 0)
+out = sys.argv[2]
+for name, table in (('data_rows', data_rows), ('objects', objects), ('classifications', classes), ('video_frames', frames)):
+    pd.DataFrame(table).astype(str).to_parquet(f'{out}/{name}.parquet')
+print(len(rows))
+"""
+
+FLATTEN = """
+import sys, shutil
+from lb_export_pipeline.flatten import flatten_export
+r = flatten_export(sys.argv[1], sys.argv[2], workers=int(sys.argv[3]))
+print(r.lines, r.workers, r.quarantined, sum(r.rows.values()))
+"""
+
+
+def generate(size_mb: int) -> Path:
+    from lb_export_pipeline import synthetic
+
+    path = DATA / f"export-{size_mb}mb.ndjson"
+    if path.exists() and path.stat().st_size >= size_mb * 1_000_000:
+        return path
+    DATA.mkdir(parents=True, exist_ok=True)
+    settings = synthetic.GeneratorSettings(seed=11, video_frames=300)
+    runs = [synthetic.run_ref(11, 0, 0)]
+    extra = [synthetic.run_ref(11, 1, 0), synthetic.run_ref(11, 2, 0)]
+    written = 0
+    started = time.perf_counter()
+    tmp = path.with_suffix(".tmp")
+    with open(tmp, "wb") as f:
+        index = 0
+        while written < size_mb * 1_000_000:
+            for line in synthetic.iter_lines(settings, runs, 500, start=index, extra_runs=extra):
+                f.write(line)
+                written += len(line)
+            index += 500
+    os.replace(tmp, path)
+    print(f"generated {path.name}: {written / 1e6:,.0f} MB, {index:,} rows in {time.perf_counter() - started:.0f}s")
+    return path
+
+
+def measure(label: str, code: str, *args: str) -> dict[str, float | str]:
+    """Run ``code`` in a fresh interpreter; wall time and peak RSS (largest process, and whole tree)."""
+    started = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    parent = psutil.Process(proc.pid)
+    peak_tree = peak_one = 0
+    while proc.poll() is None:
+        try:
+            procs = [parent, *parent.children(recursive=True)]
+            rss = [p.memory_info().rss for p in procs]
+            peak_tree, peak_one = max(peak_tree, sum(rss)), max(peak_one, max(rss))
+        except psutil.Error:
+            pass
+        time.sleep(0.05)
+    out, err = proc.communicate()
+    seconds = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise RuntimeError(f"{label} failed: {err.decode()[-2000:]}")
+    return {"label": label, "seconds": seconds, "peak_one_mb": peak_one / 1e6, "peak_tree_mb": peak_tree / 1e6,
+            "output": out.decode().strip()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="100,1000", help="export sizes in MB")
+    parser.add_argument("--out", default=str(HERE / "results" / "flatten.md"))
+    parser.add_argument("--skip-naive-above", type=int, default=1000, help="skip the naive run above this size")
+    args = parser.parse_args()
+    results = []
+    for size in [int(s) for s in args.sizes.split(",")]:
+        path = generate(size)
+        mb = path.stat().st_size / 1e6
+        runs = [measure("floor: orjson.loads per line", FLOOR, str(path))]
+        if size <= args.skip_naive_above:
+            naive_out = DATA / "naive-out"
+            naive_out.mkdir(exist_ok=True)
+            runs.append(measure("naive: json + pandas", NAIVE, str(path), str(naive_out)))
+        for workers in (1, 2):
+            out = DATA / f"flatten-out-{workers}"
+            runs.append(measure(f"lb-export flatten, {workers} process{'es' if workers > 1 else ''}",
+                                FLATTEN, str(path), str(out), str(workers)))
+        floor = mb / float(runs[0]["seconds"])
+        for r in runs:
+            rate = mb / float(r["seconds"])
+            r.update(size_mb=round(mb), mb_s=rate, ratio=rate / floor)
+            results.append(r)
+            print(f"{mb:7.0f} MB  {r['label']:<36} {rate:7.1f} MB/s  {rate / floor:5.2f}x floor  "
+                  f"peak RSS {r['peak_one_mb']:6.0f} MB/process, {r['peak_tree_mb']:6.0f} MB total")
+    lines = [
+        f"Measured {time.strftime('%Y-%m-%d')} on {platform.machine()}, {psutil.cpu_count()} cores, "
+        f"Python {platform.python_version()}; command: `.venv/bin/python benchmarks/bench_flatten.py "
+        f"--sizes {args.sizes}`", "",
+        "| export | contender | MB/s | x floor | peak RSS per process | peak RSS, all processes |",
+        "|---:|---|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        lines.append(f"| {r['size_mb']} MB | {r['label']} | {float(r['mb_s']):.1f} | {float(r['ratio']):.2f} | "
+                     f"{float(r['peak_one_mb']):.0f} MB | {float(r['peak_tree_mb']):.0f} MB |")
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text("\n".join(lines) + "\n")
+    Path(args.out).with_suffix(".json").write_text(json.dumps(results, indent=1))
+    print(f"\nwrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
