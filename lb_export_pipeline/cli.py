@@ -63,11 +63,19 @@ def flatten(export: Path, out: str, workers: int, model_run_id: str | None) -> N
 @main.command()
 @click.argument("root")
 @click.option("-c", "command", default=None, help="Run this SQL and print the result, then exit.")
-def sql(root: str, command: str | None) -> None:
-    """Query the tables under ROOT with DuckDB (a view per table)."""
+@click.option("--examples", is_flag=True, help="Run the example queries (lb_export_pipeline/examples.py).")
+def sql(root: str, command: str | None, examples: bool) -> None:
+    """Query the tables under ROOT (a folder or s3://...) with DuckDB: a view per table."""
     from .query import connect
 
     con = connect(root)
+    if examples:
+        from .examples import EXAMPLES
+
+        for title, statement in EXAMPLES.items():
+            out_console.print(f"[bold]-- {title}[/]{statement}")
+            _print_result(con, statement + " LIMIT 10" if "LIMIT" not in statement else statement)
+        return
     if command is not None:
         _print_result(con, command)
         return
@@ -180,6 +188,21 @@ def emulator(host: str, port: int, models: int, runs_per_model: int, rows: int, 
         out_console.print(f"  model run {run.id}  {run.name}  ({run.rows} rows)")
     out_console.print(f"  export LABELBOX_ENDPOINT=http://{host}:{port}/graphql LABELBOX_API_KEY=anything")
     server.serve_forever()
+
+
+@main.command("ddl")
+@click.option("--engine", type=click.Choice(["spark", "trino", "athena"]), required=True)
+@click.option("--location", required=True, help="Tables root, e.g. s3://bucket/lake/tables or /data/tables.")
+@click.option("--schema", default="labelbox", show_default=True, help="Schema (database) to create the tables in.")
+@click.option("--layout", type=click.Choice(["auto", "hive", "delta"]), default="auto", show_default=True,
+              help="auto: delta for object-store locations (what lb-export writes there), hive otherwise.")
+def ddl_command(engine: str, location: str, schema: str, layout: str) -> None:
+    """Print CREATE TABLE statements for the tables, generated from their schemas."""
+    from .ddl import ddl
+    from .storage import is_remote
+
+    chosen = layout if layout != "auto" else ("delta" if is_remote(location) else "hive")
+    click.echo(ddl(engine, location, schema, chosen), nl=False)  # type: ignore[arg-type]
 
 
 @main.command()

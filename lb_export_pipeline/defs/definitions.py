@@ -9,7 +9,7 @@ import dagster as dg
 from ..labelbox import API_KEY_ENV
 from .assets import labelbox_tables, raw_export
 from .jobs import export_job
-from .resources import LabelboxResource, StorageResource
+from .resources import DuckDBTablesResource, LabelboxResource, StorageResource
 from .schedules import labelbox_reexport_schedule
 from .sensors import labelbox_model_runs_sensor
 
@@ -30,5 +30,6 @@ def build_definitions() -> dg.Definitions:
             "labelbox": LabelboxResource(api_key=api_key, model_ids=_csv_env("LB_MODEL_IDS"),
                                          model_run_ids=_csv_env("LB_MODEL_RUN_IDS")),
             "storage": StorageResource(),
+            "tables": DuckDBTablesResource(),
         },
     )

@@ -9,6 +9,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 from pydantic import Field
@@ -149,4 +150,23 @@ class StorageResource(dg.ConfigurableResource):  # type: ignore[type-arg]
             yield Path(tmp)
 
 
-__all__ = ["API_KEY_ENV", "LabelboxResource", "StorageResource", "embedded_emulator_url"]
+class DuckDBTablesResource(dg.ConfigurableResource):  # type: ignore[type-arg]
+    """A DuckDB connection with a view per table, for assets and checks downstream of the tables.
+
+    .. code-block:: python
+
+        @dg.asset(deps=[TABLE_KEYS["objects"]])
+        def class_counts(tables: DuckDBTablesResource) -> None:
+            tables.connect().execute("select name, count(*) from objects group by 1")
+    """
+
+    root: str = Field(default_factory=lambda: f"{os.environ.get(ROOT_ENV, DEFAULT_ROOT).rstrip('/')}/tables",
+                      description="Tables root (folder or object-store URI) [env LB_EXPORT_ROOT + /tables].")
+
+    def connect(self) -> Any:
+        from ..query import connect
+
+        return connect(self.root)
+
+
+__all__ = ["API_KEY_ENV", "DuckDBTablesResource", "LabelboxResource", "StorageResource", "embedded_emulator_url"]

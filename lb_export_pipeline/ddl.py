@@ -1,0 +1,108 @@
+"""CREATE TABLE statements for SQL engines, generated from the table schemas.
+
+Two layouts:
+
+* ``hive`` (local, HDFS, or any store written as plain Parquet): external tables partitioned by
+  ``model_run_id``, then partition discovery (``MSCK REPAIR TABLE`` / ``sync_partition_metadata``);
+* ``delta`` (what ``lb-export`` writes to object stores): the engines' Delta Lake support reads the
+  ``_delta_log`` and sees only committed partitions.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import pyarrow as pa
+
+from .flatten.schemas import PARTITION_COLUMN, TABLES, TableSpec
+
+Engine = Literal["spark", "trino", "athena"]
+Layout = Literal["hive", "delta"]
+ENGINES: tuple[Engine, ...] = ("spark", "trino", "athena")
+
+
+def hive_type(t: pa.DataType) -> str:
+    """Spark SQL / Hive (Athena) type of an Arrow type."""
+    if pa.types.is_string(t):
+        return "STRING"
+    if pa.types.is_float64(t):
+        return "DOUBLE"
+    if pa.types.is_int64(t):
+        return "BIGINT"
+    if pa.types.is_int32(t):
+        return "INT"
+    if pa.types.is_boolean(t):
+        return "BOOLEAN"
+    if pa.types.is_timestamp(t):
+        return "TIMESTAMP"
+    if pa.types.is_list(t):
+        return f"ARRAY<{hive_type(t.value_type)}>"
+    if pa.types.is_struct(t):
+        return "STRUCT<" + ", ".join(f"`{t.field(i).name}`: {hive_type(t.field(i).type)}"
+                                     for i in range(t.num_fields)) + ">"
+    raise TypeError(f"no SQL type for {t}")
+
+
+def trino_type(t: pa.DataType) -> str:
+    if pa.types.is_string(t):
+        return "varchar"
+    if pa.types.is_float64(t):
+        return "double"
+    if pa.types.is_int64(t):
+        return "bigint"
+    if pa.types.is_int32(t):
+        return "integer"
+    if pa.types.is_boolean(t):
+        return "boolean"
+    if pa.types.is_timestamp(t):
+        return "timestamp(3)"  # the Hive connector's default precision; values are UTC
+    if pa.types.is_list(t):
+        return f"array({trino_type(t.value_type)})"
+    if pa.types.is_struct(t):
+        return "row(" + ", ".join(f'"{t.field(i).name}" {trino_type(t.field(i).type)}'
+                                  for i in range(t.num_fields)) + ")"
+    raise TypeError(f"no SQL type for {t}")
+
+
+def _location(root: str, table: str) -> str:
+    return f"{root.rstrip('/')}/{table}"
+
+
+def table_ddl(spec: TableSpec, engine: Engine, root: str, schema: str = "labelbox", layout: Layout = "hive") -> str:
+    location = _location(root, spec.name)
+    name = f"{schema}.{spec.name}"
+    if engine == "spark":
+        if layout == "delta":
+            return f"CREATE TABLE IF NOT EXISTS {name} USING DELTA LOCATION '{location}';"
+        cols = ",\n  ".join(f"`{c.name}` {hive_type(c.type)}" for c in spec.columns)
+        return (f"CREATE TABLE IF NOT EXISTS {name} (\n  {cols},\n  `{PARTITION_COLUMN}` STRING\n)\n"
+                f"USING PARQUET\nPARTITIONED BY ({PARTITION_COLUMN})\nLOCATION '{location}';\n"
+                f"MSCK REPAIR TABLE {name};")
+    if engine == "athena":
+        if layout == "delta":
+            return (f"CREATE EXTERNAL TABLE IF NOT EXISTS {name}\nLOCATION '{location}'\n"
+                    "TBLPROPERTIES ('table_type' = 'DELTA');")
+        cols = ",\n  ".join(f"`{c.name}` {hive_type(c.type)}" for c in spec.columns)
+        return (f"CREATE EXTERNAL TABLE IF NOT EXISTS {name} (\n  {cols}\n)\n"
+                f"PARTITIONED BY (`{PARTITION_COLUMN}` STRING)\nSTORED AS PARQUET\nLOCATION '{location}/';\n"
+                f"MSCK REPAIR TABLE {name};")
+    if layout == "delta":  # Trino's Delta Lake connector registers the existing table
+        return (f"CALL delta.system.register_table(schema_name => '{schema}', table_name => '{spec.name}', "
+                f"table_location => '{location}');")
+    cols = ",\n  ".join(f'"{c.name}" {trino_type(c.type)}' for c in spec.columns)
+    return (f"CREATE TABLE IF NOT EXISTS hive.{name} (\n  {cols},\n  \"{PARTITION_COLUMN}\" varchar\n)\n"
+            f"WITH (external_location = '{location}', format = 'PARQUET', "
+            f"partitioned_by = ARRAY['{PARTITION_COLUMN}']);\n"
+            f"CALL hive.system.sync_partition_metadata('{schema}', '{spec.name}', 'FULL');")
+
+
+def ddl(engine: Engine, root: str, schema: str = "labelbox", layout: Layout = "hive") -> str:
+    header = (f"-- lb_export_pipeline tables for {engine} ({layout} layout) at {root}\n"
+              "-- natural keys: " + " | ".join(f"{t.name}({', '.join(t.key_with_partition)})"
+                                               for t in TABLES.values()) + "\n")
+    create_schema = (f"CREATE SCHEMA IF NOT EXISTS {'hive.' if engine == 'trino' and layout == 'hive' else ''}"
+                     f"{'delta.' if engine == 'trino' and layout == 'delta' else ''}{schema};")
+    if engine == "athena":
+        create_schema = f"CREATE DATABASE IF NOT EXISTS {schema};"
+    return header + create_schema + "\n\n" + "\n\n".join(
+        table_ddl(spec, engine, root, schema, layout) for spec in TABLES.values()) + "\n"

@@ -1,0 +1,39 @@
+"""Generated DDL: every column of every table, in each engine's type syntax."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from lb_export_pipeline.ddl import ddl, hive_type, trino_type
+from lb_export_pipeline.flatten import TABLES
+from lb_export_pipeline.flatten.schemas import POINTS
+
+
+def test_type_mapping() -> None:
+    assert hive_type(POINTS) == "ARRAY<STRUCT<`x`: DOUBLE, `y`: DOUBLE>>"
+    assert trino_type(POINTS) == 'array(row("x" double, "y" double))'
+    assert hive_type(pa.timestamp("us", tz="UTC")) == "TIMESTAMP"
+    assert trino_type(pa.int32()) == "integer"
+
+
+def test_every_column_is_declared_for_each_engine() -> None:
+    for engine in ("spark", "trino", "athena"):
+        text = ddl(engine, "s3://bucket/lake/tables", layout="hive")  # type: ignore[arg-type]
+        for spec in TABLES.values():
+            assert f"labelbox.{spec.name}" in text
+            for column in spec.columns:
+                assert f"{column.name}" in text
+        assert text.count("model_run_id") >= len(TABLES)
+    athena = ddl("athena", "s3://bucket/lake/tables", layout="hive")
+    assert "PARTITIONED BY (`model_run_id` STRING)\nSTORED AS PARQUET\nLOCATION 's3://bucket/lake/tables/objects/'" \
+        in athena
+    assert athena.count("MSCK REPAIR TABLE") == len(TABLES)
+
+
+def test_delta_layout_registers_existing_tables() -> None:
+    trino = ddl("trino", "s3://bucket/lake/tables", layout="delta")
+    assert "CALL delta.system.register_table(schema_name => 'labelbox', table_name => 'objects', " \
+           "table_location => 's3://bucket/lake/tables/objects');" in trino
+    spark = ddl("spark", "s3://bucket/lake/tables", layout="delta")
+    assert "CREATE TABLE IF NOT EXISTS labelbox.objects USING DELTA LOCATION 's3://bucket/lake/tables/objects';" \
+        in spark
