@@ -190,6 +190,14 @@ def emulator(host: str, port: int, models: int, runs_per_model: int, rows: int, 
     server.serve_forever()
 
 
+@main.command()
+def schema() -> None:
+    """Print the table reference (columns, types, natural keys) as Markdown."""
+    from .flatten.schemas import schemas_markdown
+
+    click.echo(schemas_markdown())
+
+
 @main.command("ddl")
 @click.option("--engine", type=click.Choice(["spark", "trino", "athena"]), required=True)
 @click.option("--location", required=True, help="Tables root, e.g. s3://bucket/lake/tables or /data/tables.")

@@ -21,47 +21,39 @@ Layout = Literal["hive", "delta"]
 ENGINES: tuple[Engine, ...] = ("spark", "trino", "athena")
 
 
-def hive_type(t: pa.DataType) -> str:
-    """Spark SQL / Hive (Athena) type of an Arrow type."""
-    if pa.types.is_string(t):
-        return "STRING"
-    if pa.types.is_float64(t):
-        return "DOUBLE"
-    if pa.types.is_int64(t):
-        return "BIGINT"
-    if pa.types.is_int32(t):
-        return "INT"
-    if pa.types.is_boolean(t):
-        return "BOOLEAN"
-    if pa.types.is_timestamp(t):
-        return "TIMESTAMP"
+_SCALARS: dict[str, dict[str, str]] = {
+    # Arrow type id -> (Spark SQL / Hive / Athena, Trino)
+    "hive": {"string": "STRING", "double": "DOUBLE", "int64": "BIGINT", "int32": "INT", "bool": "BOOLEAN",
+             "timestamp": "TIMESTAMP"},
+    # Trino's Hive connector reads Parquet timestamps at its default precision; values are UTC.
+    "trino": {"string": "varchar", "double": "double", "int64": "bigint", "int32": "integer", "bool": "boolean",
+              "timestamp": "timestamp(3)"},
+}
+
+
+def sql_type(t: pa.DataType, dialect: str) -> str:
+    """The SQL type of an Arrow type in ``dialect`` ('hive' for Spark/Hive/Athena, or 'trino')."""
     if pa.types.is_list(t):
-        return f"ARRAY<{hive_type(t.value_type)}>"
+        inner = sql_type(t.value_type, dialect)
+        return f"ARRAY<{inner}>" if dialect == "hive" else f"array({inner})"
     if pa.types.is_struct(t):
-        return "STRUCT<" + ", ".join(f"`{t.field(i).name}`: {hive_type(t.field(i).type)}"
-                                     for i in range(t.num_fields)) + ">"
-    raise TypeError(f"no SQL type for {t}")
+        fields = [(t.field(i).name, sql_type(t.field(i).type, dialect)) for i in range(t.num_fields)]
+        if dialect == "hive":
+            return "STRUCT<" + ", ".join(f"`{n}`: {ft}" for n, ft in fields) + ">"
+        return "row(" + ", ".join(f'"{n}" {ft}' for n, ft in fields) + ")"
+    key = "timestamp" if pa.types.is_timestamp(t) else str(t)
+    try:
+        return _SCALARS[dialect][key]
+    except KeyError:
+        raise TypeError(f"no {dialect} SQL type for {t}") from None
+
+
+def hive_type(t: pa.DataType) -> str:
+    return sql_type(t, "hive")
 
 
 def trino_type(t: pa.DataType) -> str:
-    if pa.types.is_string(t):
-        return "varchar"
-    if pa.types.is_float64(t):
-        return "double"
-    if pa.types.is_int64(t):
-        return "bigint"
-    if pa.types.is_int32(t):
-        return "integer"
-    if pa.types.is_boolean(t):
-        return "boolean"
-    if pa.types.is_timestamp(t):
-        return "timestamp(3)"  # the Hive connector's default precision; values are UTC
-    if pa.types.is_list(t):
-        return f"array({trino_type(t.value_type)})"
-    if pa.types.is_struct(t):
-        return "row(" + ", ".join(f'"{t.field(i).name}" {trino_type(t.field(i).type)}'
-                                  for i in range(t.num_fields)) + ")"
-    raise TypeError(f"no SQL type for {t}")
+    return sql_type(t, "trino")
 
 
 def _location(root: str, table: str) -> str:

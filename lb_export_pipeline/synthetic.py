@@ -19,6 +19,8 @@ from typing import Any, Literal
 
 import orjson
 
+from .labelbox.types import ExportParams
+
 Shape = Literal["models", "experiments"]
 MEDIA_KINDS = ("image", "video", "text", "geospatial", "html", "conversational", "document", "audio", "dicom")
 DEFAULT_MIX: dict[str, float] = {
@@ -39,17 +41,9 @@ class RunRef:
     run_name: str
 
 
-@dataclass(frozen=True)
-class ExportOptions:
-    """The model-run export params that change what a row contains."""
-
-    attachments: bool = True
-    metadata_fields: bool = True
-    data_row_details: bool = True
-    predictions: bool = True
-    embeddings: bool = False
-    model_run_details: bool = True
-    media_type_override: str | None = None
+# What a row contains follows the export's options; the generator defaults to everything on.
+ALL_OPTIONS = ExportParams(attachments=True, metadata_fields=True, data_row_details=True, predictions=True,
+                           embeddings=False, model_run_details=True)
 
 
 @dataclass(frozen=True)
@@ -58,7 +52,7 @@ class GeneratorSettings:
     shape: Shape = "experiments"
     mix: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_MIX))
     video_frames: int = 120
-    options: ExportOptions = field(default_factory=ExportOptions)
+    options: ExportParams = ALL_OPTIONS
 
 
 def uid(rng: random.Random) -> str:

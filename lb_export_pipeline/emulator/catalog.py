@@ -17,6 +17,7 @@ from typing import Any
 import orjson
 
 from .. import synthetic
+from ..labelbox.types import ExportParams
 
 FIXTURE_MODEL_ID = "5eed0000-0000-4000-8000-000000000001"
 FIXTURE_RUN_ID = "5eed0000-0000-4000-8000-0000000000f1"
@@ -124,13 +125,13 @@ class Catalog:
 
     # -- rows ------------------------------------------------------------------------------------
 
-    def settings(self, shape: synthetic.Shape, options: synthetic.ExportOptions) -> synthetic.GeneratorSettings:
+    def settings(self, shape: synthetic.Shape, options: ExportParams) -> synthetic.GeneratorSettings:
         base = synthetic.GeneratorSettings(seed=self.spec.seed, shape=shape, video_frames=self.spec.video_frames,
                                            options=options)
         return replace(base, mix=self.spec.mix) if self.spec.mix else base
 
     def export_lines(self, run: EmulatedRun, shape: synthetic.Shape,
-                     options: synthetic.ExportOptions) -> Iterator[bytes]:
+                     options: ExportParams) -> Iterator[bytes]:
         if run.fixture:
             for row in _fixture_rows():
                 yield orjson.dumps(_rekey_fixture(row, shape, options)) + b"\n"
@@ -167,7 +168,7 @@ def _fixture_rows() -> list[dict[str, Any]]:
     return _FIXTURE_CACHE
 
 
-def _rekey_fixture(row: dict[str, Any], shape: synthetic.Shape, options: synthetic.ExportOptions) -> dict[str, Any]:
+def _rekey_fixture(row: dict[str, Any], shape: synthetic.Shape, options: ExportParams) -> dict[str, Any]:
     """A fixture row with its labels moved under the fixture run, in the requested shape."""
     row = dict(row)
     (model,) = row.pop("models").values()

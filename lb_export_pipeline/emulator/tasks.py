@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import synthetic
+from ..labelbox.types import ExportParams
 from .catalog import Catalog, EmulatedRun, api_time
 from .faults import Faults
 
@@ -106,19 +107,11 @@ class TaskStore:
         task = ExportTask(task_id, run, api_time(datetime.now(UTC)), streams, self.faults)
         with self._lock:
             self.tasks[task_id] = task
-        options = synthetic.ExportOptions(
-            attachments=bool(params.get("includeAttachments")),
-            metadata_fields=bool(params.get("includeMetadata")),
-            data_row_details=bool(params.get("includeDataRowDetails")),
-            predictions=bool(params.get("includePredictions")),
-            embeddings=bool(params.get("includeEmbeddings")),
-            model_run_details=bool(params.get("includeModelRunDetails")),
-            media_type_override=params.get("mediaTypeOverride"),
-        )
+        options = ExportParams.from_input(params)
         threading.Thread(target=self._generate, args=(task, shape, options), daemon=True).start()
         return task
 
-    def _generate(self, task: ExportTask, shape: synthetic.Shape, options: synthetic.ExportOptions) -> None:
+    def _generate(self, task: ExportTask, shape: synthetic.Shape, options: ExportParams) -> None:
         try:
             every = self.faults.malformed_every
             lines = self.catalog.export_lines(task.run, shape, options)

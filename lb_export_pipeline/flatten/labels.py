@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .classifications import walk_classifications
+from .classifications import walk_classifications, walk_nested
 from .errors import STRUCTURAL_ERRORS, FieldError, as_field_error
 from .geometry import NO_GEOMETRY, read_geometry
 from .values import json_or_none, merge_extra, timestamp, unknown_fields
@@ -125,10 +125,7 @@ def _walk_objects(objects: list[dict[str, Any]], ref: Row, rows: LineRows, line:
             ))
             nested = o.get("classifications")
             if nested:
-                try:
-                    walk_classifications(nested, rows.classifications, ref, None, None, fid, fid, 0, None, line)
-                except STRUCTURAL_ERRORS as exc:
-                    raise as_field_error(exc, "classifications") from None
+                walk_nested(nested, rows.classifications, ref, None, None, fid, fid, 0, None, line)
         except STRUCTURAL_ERRORS as exc:
             raise as_field_error(exc, f"[{i}]") from None
 
@@ -192,20 +189,12 @@ def _walk_video(
                         t[5] += 1
                     nested = o.get("classifications")
                     if nested:
-                        try:
-                            walk_classifications(nested, rows.classifications, ref, n, group, fid, fid, 0, None,
-                                                 line)
-                        except STRUCTURAL_ERRORS as exc:
-                            raise as_field_error(exc, "classifications") from None
+                        walk_nested(nested, rows.classifications, ref, n, group, fid, fid, 0, None, line)
                 except STRUCTURAL_ERRORS as exc:
                     raise as_field_error(exc, f"objects.{key}") from None
             frame_classes = frame.get("classifications")
             if frame_classes:
-                try:
-                    walk_classifications(frame_classes, rows.classifications, ref, n, group, None, None, 0, None,
-                                         line)
-                except STRUCTURAL_ERRORS as exc:
-                    raise as_field_error(exc, "classifications") from None
+                walk_nested(frame_classes, rows.classifications, ref, n, group, None, None, 0, None, line)
         except STRUCTURAL_ERRORS as exc:
             raise as_field_error(exc, f"frames.{fkey}") from None
 

@@ -105,6 +105,16 @@ class ExportParams:
     model_run_details: bool = True
     media_type_override: str | None = None
 
+    @classmethod
+    def from_input(cls, params: dict[str, Any]) -> ExportParams:
+        """The inverse of ``to_input`` (what a server, such as the emulator, receives)."""
+        return cls(attachments=bool(params.get("includeAttachments")), embeddings=bool(params.get("includeEmbeddings")),
+                   metadata_fields=bool(params.get("includeMetadata")),
+                   data_row_details=bool(params.get("includeDataRowDetails")),
+                   predictions=bool(params.get("includePredictions")),
+                   model_run_details=bool(params.get("includeModelRunDetails")),
+                   media_type_override=params.get("mediaTypeOverride"))
+
     def to_input(self) -> dict[str, Any]:
         return {
             "mediaTypeOverride": self.media_type_override,

@@ -37,3 +37,12 @@ def test_delta_layout_registers_existing_tables() -> None:
     spark = ddl("spark", "s3://bucket/lake/tables", layout="delta")
     assert "CREATE TABLE IF NOT EXISTS labelbox.objects USING DELTA LOCATION 's3://bucket/lake/tables/objects';" \
         in spark
+
+
+def test_docs_table_reference_is_current() -> None:
+    from pathlib import Path
+
+    from lb_export_pipeline.flatten.schemas import schemas_markdown
+
+    docs = Path(__file__).parents[2] / "docs" / "tables.md"
+    assert docs.read_text() == schemas_markdown() + "\n", "regenerate with: lb-export schema > docs/tables.md"
