@@ -44,12 +44,15 @@ def flatten(export: Path, out: str, workers: int, model_run_id: str | None) -> N
         result = flatten_export(export, out, workers=workers, model_run_id=model_run_id, progress=advance)
     table = Table(title=f"{export.name} -> {out}  ({result.lines:,} lines, {result.seconds:.1f}s, "
                         f"{result.workers} process{'es' if result.workers > 1 else ''})")
-    table.add_column("table")
-    for run_id in result.partitions:
-        table.add_column(f"model_run_id={run_id}", justify="right")
+    table.add_column("model_run_id", no_wrap=True)
     for name in result.rows:
-        table.add_row(name, *(f"{p.rows[name]:,}" for p in result.partitions.values()))
-    table.add_row("quarantined lines", *(f"{p.quarantined:,}" for p in result.partitions.values()))
+        table.add_column(name, justify="right")
+    table.add_column("quarantined", justify="right")
+    for run_id, part in result.partitions.items():
+        table.add_row(run_id, *(f"{part.rows[name]:,}" for name in result.rows), f"{part.quarantined:,}")
+    if len(result.partitions) > 1:
+        table.add_row("[bold]total", *(f"[bold]{n:,}" for n in result.rows.values()),
+                      f"[bold]{result.quarantined:,}")
     out_console.print(table)
     if result.unattributed_quarantined:
         console.print(f"[yellow]{result.unattributed_quarantined} line(s) named no model run: "
