@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -44,7 +45,8 @@ def prepare_home(home: Path) -> tuple[Path, Path]:
     return dagster_home, data
 
 
-def run_demo(home: Path, console: Console | None = None) -> int:
+def run_demo(home: Path, console: Console | None = None, emulator_state: Any = None) -> int:
+    """Run the demo under ``home``; ``emulator_state`` replaces the default emulator (tests)."""
     console = console or Console()
     home = home.resolve()
     _, data = prepare_home(home)
@@ -59,7 +61,7 @@ def run_demo(home: Path, console: Console | None = None) -> int:
     from .emulator import EmulatorServer
     from .query import connect
 
-    with EmulatorServer() as emulator:
+    with EmulatorServer(emulator_state) as emulator:
         os.environ["LABELBOX_ENDPOINT"] = emulator.graphql_url
         console.print(f"[bold]1.[/] Labelbox emulator at {emulator.graphql_url}")
         defs = build_definitions()
