@@ -68,6 +68,9 @@ class LabelboxResource(dg.ConfigurableResource):  # type: ignore[type-arg]
     model_ids: list[str] = Field(default_factory=list,
                                  description="Models whose runs the sensor follows (all if empty).")
     model_run_ids: list[str] = Field(default_factory=list, description="Or: exactly these model runs.")
+    delete_removed_runs: bool = Field(
+        default=False, description="Sensor: delete the partitions of model runs no longer listed in Labelbox "
+                                   "(their tables stay on disk).")
     attachments: bool = Field(default=True, description="Export includeAttachments.")
     metadata_fields: bool = Field(default=True, description="Export includeMetadata.")
     data_row_details: bool = Field(default=True, description="Export includeDataRowDetails.")

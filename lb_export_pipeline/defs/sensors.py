@@ -23,6 +23,8 @@ def labelbox_model_runs_sensor(context: dg.SensorEvaluationContext, labelbox: La
             runs = [run for model_id in model_ids for run in client.list_model_runs(model_id)]
     known = set(context.instance.get_dynamic_partitions(model_runs_partitions.name or ""))
     new = [r.id for r in runs if r.id not in known]
+    listed = {r.id for r in runs}
+    removed = sorted(known - listed) if labelbox.delete_removed_runs else []
     requests = []
     cursor = dict(seen)
     for run in runs:
@@ -31,11 +33,20 @@ def labelbox_model_runs_sensor(context: dg.SensorEvaluationContext, labelbox: La
             requests.append(dg.RunRequest(partition_key=run.id, run_key=f"{run.id}@{stamp}",
                                           tags={"labelbox/model_run_name": run.name}))
         cursor[run.id] = stamp
+    for run_id in removed:
+        cursor.pop(run_id, None)
     if new:
         context.log.info(f"{len(new)} new model run(s): {', '.join(new)}")
+    if removed:
+        context.log.info(f"{len(removed)} model run(s) gone from Labelbox, partitions deleted: {', '.join(removed)}")
+    changes: list[dg.AddDynamicPartitionsRequest | dg.DeleteDynamicPartitionsRequest] = []
+    if new:
+        changes.append(model_runs_partitions.build_add_request(new))
+    if removed:
+        changes.append(model_runs_partitions.build_delete_request(removed))
     return dg.SensorResult(
         run_requests=requests,
-        dynamic_partitions_requests=[model_runs_partitions.build_add_request(new)] if new else [],
+        dynamic_partitions_requests=changes,
         cursor=json.dumps(cursor, sort_keys=True),
         skip_reason=None if requests else f"{len(runs)} model run(s), none new or updated",
     )

@@ -112,6 +112,12 @@ class Catalog:
                 raise KeyError(model_id)
             return self._new_run(model, len(model.runs), rows if rows is not None else self.spec.rows)
 
+    def remove_run(self, run_id: str) -> None:
+        """A model run deleted in Labelbox."""
+        with self._lock:
+            for model in self.models:
+                model.runs = [r for r in model.runs if r.id != run_id]
+
     def touch(self, run_id: str, rows: int | None = None) -> EmulatedRun:
         """Update a run (new predictions uploaded): bumps updatedAt, optionally resizes it."""
         with self._lock:

@@ -6,17 +6,30 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
-from lb_export_pipeline.defs import labelbox_model_runs_sensor, labelbox_reexport_schedule, model_runs_partitions
+from lb_export_pipeline.defs import (
+    LabelboxResource,
+    labelbox_model_runs_sensor,
+    labelbox_reexport_schedule,
+    model_runs_partitions,
+)
 from tests.defs.conftest import Lake
 
 
-def _tick(lake: Lake, cursor: str | None) -> dg.SensorResult:
-    context = dg.build_sensor_context(instance=lake.instance, cursor=cursor,
-                                      resources={"labelbox": lake.resources["labelbox"]})
+def _resource(lake: Lake, **options: object) -> LabelboxResource:
+    return LabelboxResource(endpoint=lake.emulator.graphql_url, poll_interval_seconds=0.01, **options)  # type: ignore[arg-type]
+
+
+def _tick(lake: Lake, cursor: str | None, **options: object) -> dg.SensorResult:
+    resource = _resource(lake, **options)
+    context = dg.build_sensor_context(instance=lake.instance, cursor=cursor, resources={"labelbox": resource})
     result = labelbox_model_runs_sensor(context)
     assert isinstance(result, dg.SensorResult)
     for request in result.dynamic_partitions_requests or []:
-        lake.instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys or []))
+        if isinstance(request, dg.AddDynamicPartitionsRequest):
+            lake.instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys or []))
+        else:
+            for key in request.partition_keys or []:
+                lake.instance.delete_dynamic_partition(request.partitions_def_name, key)
     return result
 
 
@@ -40,9 +53,22 @@ def test_sensor_adds_exactly_the_new_runs_and_skips_unchanged(lake: Lake) -> Non
     assert len(lake.instance.get_dynamic_partitions(model_runs_partitions.name or "")) == len(all_ids) + 1
 
 
+def test_sensor_deletes_partitions_of_removed_runs_when_asked(lake: Lake) -> None:
+    catalog = lake.emulator.state.catalog
+    first = _tick(lake, None)
+    gone = catalog.models[0].runs[1].id
+    catalog.remove_run(gone)
+    kept = _tick(lake, first.cursor)  # default: partitions are never deleted
+    assert gone in lake.instance.get_dynamic_partitions(model_runs_partitions.name or "")
+    cleaned = _tick(lake, kept.cursor, delete_removed_runs=True)
+    assert gone not in lake.instance.get_dynamic_partitions(model_runs_partitions.name or "")
+    assert gone not in (cleaned.cursor or "")
+    assert not cleaned.run_requests
+
+
 def test_sensor_follows_only_configured_model_runs(lake: Lake) -> None:
     run = lake.emulator.state.catalog.models[1].runs[1]
-    resource = lake.resources["labelbox"].model_copy(update={"model_run_ids": [run.id]})
+    resource = _resource(lake, model_run_ids=[run.id])
     context = dg.build_sensor_context(instance=lake.instance, resources={"labelbox": resource})
     result = labelbox_model_runs_sensor(context)
     assert isinstance(result, dg.SensorResult)
