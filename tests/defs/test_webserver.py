@@ -121,3 +121,15 @@ def test_materialize_through_the_webserver_graphql_api(webserver: tuple[httpx.Cl
     con = duck(lake / "tables")
     assert con.execute("select count(*) from classifications").fetchone()[0] == 78
     assert con.execute("select count(*) from objects").fetchone()[0] == 36
+
+
+def test_dg_loads_the_project() -> None:
+    """`dg` finds the code location through [tool.dg] in pyproject.toml."""
+    dg_cli = Path(sys.executable).parent / "dg"
+    if not dg_cli.exists():
+        pytest.skip("dagster-dg-cli is not installed")
+    env = {k: v for k, v in os.environ.items() if k != "LABELBOX_API_KEY"}
+    done = subprocess.run([str(dg_cli), "check", "defs"], cwd=REPO, env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "All definitions loaded successfully." in done.stdout + done.stderr
