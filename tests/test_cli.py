@@ -58,3 +58,11 @@ def test_ddl_and_schema_commands() -> None:
     assert "USING PARQUET\nPARTITIONED BY (model_run_id)" in spark.output
     schema = runner.invoke(main, ["schema"])
     assert "Natural key: `(model_run_id, data_row_id)`" in schema.output
+
+
+def test_flatten_refuses_a_json_array_in_one_line(tmp_path: Path) -> None:
+    export = tmp_path / "export.json"
+    export.write_text('[{"data_row": {"id": "x"}}]\n')
+    result = CliRunner().invoke(main, ["flatten", str(export), "--out", str(tmp_path / "t")])
+    assert result.exit_code == 1
+    assert "line 1 starts a JSON array" in result.output and "Traceback" not in result.output

@@ -3,6 +3,7 @@
 from .errors import FieldError
 from .partition_values import InvalidPartitionValue, check_partition_value
 from .quarantine import QUARANTINE_FILE, read_quarantine
+from .reader import NotNdjsonError
 from .runner import FlattenResult, PartitionResult, flatten_export
 from .schemas import PARTITION_COLUMN, SCHEMA_VERSION, TABLE_NAMES, TABLES, TableSpec
 
@@ -15,6 +16,7 @@ __all__ = [
     "FieldError",
     "FlattenResult",
     "InvalidPartitionValue",
+    "NotNdjsonError",
     "PartitionResult",
     "TableSpec",
     "check_partition_value",

@@ -15,6 +15,11 @@ from pathlib import Path
 from typing import IO
 
 GZIP_MAGIC = b"\x1f\x8b"
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
+class NotNdjsonError(ValueError):
+    """The file is not NDJSON (one JSON object per line), e.g. a JSON array of rows."""
 _SCAN = 1 << 22
 
 
@@ -63,6 +68,8 @@ class LineSource:
         consumed = 0
         for line in stream:
             consumed += len(line)
+            if n == 1:
+                line = _check_first_line(self.path, line)
             self.bytes_done = raw.tell() - start if stream is not raw else consumed
             yield n, line
             n += 1
@@ -101,3 +108,16 @@ def split_ranges(path: Path, parts: int) -> list[ByteRange]:
                 line += chunk.count(b"\n")
                 remaining -= len(chunk)
     return ranges
+
+
+def _check_first_line(path: Path, line: bytes) -> bytes:
+    """Drop a UTF-8 byte-order mark (files saved by some editors), and refuse a JSON array
+    (export v1, or an export re-saved as one document) with one clear error."""
+    if line.startswith(UTF8_BOM):
+        line = line[len(UTF8_BOM):]
+    if line.lstrip()[:1] == b"[":
+        raise NotNdjsonError(
+            f"{path}: line 1 starts a JSON array; lb-export reads Labelbox export v2 NDJSON, one data row per "
+            "line. Convert with: python -c \"import json,sys; [print(json.dumps(r)) for r in "
+            "json.load(open(sys.argv[1]))]\" FILE > FILE.ndjson")
+    return line

@@ -91,3 +91,23 @@ def test_blank_lines_are_not_rows_or_errors(tmp_path: Path) -> None:
     export.write_bytes(export.read_bytes() + b"\n\n")
     result = flatten_export(export, tmp_path / "out")
     assert (result.rows["data_rows"], result.quarantined) == (1, 0)
+
+
+def test_a_byte_order_mark_does_not_cost_the_first_line(tmp_path: Path, seed_export: Path) -> None:
+    export = tmp_path / "bom.ndjson"
+    export.write_bytes(b"\xef\xbb\xbf" + seed_export.read_bytes().replace(b"\n", b"\r\n"))
+    result = flatten_export(export, tmp_path / "out")
+    assert (result.rows["data_rows"], result.quarantined) == (5, 0)
+
+
+def test_a_json_array_file_gets_one_clear_error(tmp_path: Path) -> None:
+    import orjson
+    import pytest
+
+    from lb_export_pipeline.flatten import NotNdjsonError
+
+    export = tmp_path / "export.json"
+    export.write_bytes(orjson.dumps(seed_rows(), option=orjson.OPT_INDENT_2))
+    with pytest.raises(NotNdjsonError, match=r"export.json: line 1 starts a JSON array"):
+        flatten_export(export, tmp_path / "out")
+    assert not (tmp_path / "out" / "data_rows").exists()
