@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import dagster as dg
 
@@ -10,7 +11,7 @@ from ..labelbox import API_KEY_ENV
 from .assets import labelbox_tables, raw_export
 from .jobs import export_job
 from .resources import DuckDBTablesResource, LabelboxResource, StorageResource
-from .schedules import labelbox_reexport_schedule
+from .schedules import build_reexport_schedule, labelbox_reexport_schedule
 from .sensors import labelbox_model_runs_sensor
 
 
@@ -18,18 +19,40 @@ def _csv_env(name: str) -> list[str]:
     return [part.strip() for part in os.environ.get(name, "").split(",") if part.strip()]
 
 
-def build_definitions() -> dg.Definitions:
-    # The key stays an EnvVar (resolved at launch, hidden in the UI); without one, the local emulator.
-    api_key = dg.EnvVar(API_KEY_ENV) if os.environ.get(API_KEY_ENV) else None
+def build_definitions(
+    *,
+    root: str | None = None,
+    endpoint: str | None = None,
+    api_key_env: str = API_KEY_ENV,
+    model_ids: list[str] | None = None,
+    model_run_ids: list[str] | None = None,
+    reexport_cron: str | None = None,
+    flatten_workers: int = 1,
+    export_options: dict[str, Any] | None = None,
+) -> dg.Definitions:
+    """The code location. Every argument defaults to its environment variable (see the README).
+
+    The API key is only ever passed as ``dg.EnvVar(api_key_env)`` (resolved at launch, hidden in the
+    UI); when that variable is unset, the resource uses ``LABELBOX_ENDPOINT`` or the local emulator.
+    """
+    api_key = dg.EnvVar(api_key_env) if os.environ.get(api_key_env) else None
+    storage = StorageResource(root=root, flatten_workers=flatten_workers) if root else \
+        StorageResource(flatten_workers=flatten_workers)
+    labelbox = LabelboxResource(
+        api_key=api_key, endpoint=endpoint,
+        model_ids=model_ids if model_ids is not None else _csv_env("LB_MODEL_IDS"),
+        model_run_ids=model_run_ids if model_run_ids is not None else _csv_env("LB_MODEL_RUN_IDS"),
+        **(export_options or {}),
+    )
+    schedule = labelbox_reexport_schedule if reexport_cron is None else build_reexport_schedule(reexport_cron)
     return dg.Definitions(
         assets=[raw_export, labelbox_tables],
         jobs=[export_job],
         sensors=[labelbox_model_runs_sensor],
-        schedules=[labelbox_reexport_schedule],
+        schedules=[schedule],
         resources={
-            "labelbox": LabelboxResource(api_key=api_key, model_ids=_csv_env("LB_MODEL_IDS"),
-                                         model_run_ids=_csv_env("LB_MODEL_RUN_IDS")),
-            "storage": StorageResource(),
-            "tables": DuckDBTablesResource(),
+            "labelbox": labelbox,
+            "storage": storage,
+            "tables": DuckDBTablesResource(root=f"{storage.root.rstrip('/')}/tables"),
         },
     )

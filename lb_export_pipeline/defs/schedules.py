@@ -13,13 +13,23 @@ CRON_ENV = "LB_REEXPORT_CRON"
 DEFAULT_CRON = "0 3 * * *"
 
 
-@dg.schedule(cron_schedule=os.environ.get(CRON_ENV, DEFAULT_CRON), job=export_job,
-             description=f"Re-export every known model run (cron from {CRON_ENV}, default '{DEFAULT_CRON}').")
-def labelbox_reexport_schedule(context: dg.ScheduleEvaluationContext) -> Iterator[dg.RunRequest | dg.SkipReason]:
-    keys = context.instance.get_dynamic_partitions(model_runs_partitions.name or "")
-    if not keys:
-        yield dg.SkipReason("no model runs known yet: the sensor adds them")
-        return
-    tick = context.scheduled_execution_time.isoformat()
-    for key in keys:
-        yield dg.RunRequest(partition_key=key, run_key=f"{key}@{tick}")
+def build_reexport_schedule(
+    cron: str = DEFAULT_CRON, name: str = "labelbox_reexport_schedule"
+) -> dg.ScheduleDefinition:
+    """A schedule that requests one run per known model run partition on ``cron``."""
+
+    @dg.schedule(name=name, cron_schedule=cron, job=export_job,
+                 description=f"Re-export every known model run (cron '{cron}'; env {CRON_ENV} by default).")
+    def reexport(context: dg.ScheduleEvaluationContext) -> Iterator[dg.RunRequest | dg.SkipReason]:
+        keys = context.instance.get_dynamic_partitions(model_runs_partitions.name or "")
+        if not keys:
+            yield dg.SkipReason("no model runs known yet: the sensor adds them")
+            return
+        tick = context.scheduled_execution_time.isoformat()
+        for key in keys:
+            yield dg.RunRequest(partition_key=key, run_key=f"{key}@{tick}")
+
+    return reexport
+
+
+labelbox_reexport_schedule = build_reexport_schedule(os.environ.get(CRON_ENV, DEFAULT_CRON))
