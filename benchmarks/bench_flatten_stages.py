@@ -1,0 +1,92 @@
+"""Where a single-process flatten spends its time: a cumulative ladder of stages on the same lines.
+
+    .venv/bin/python benchmarks/bench_flatten_stages.py [--mb 60]
+
+Takes the first --mb MB of benchmarks/data/export-1000mb.ndjson (made by bench_flatten.py), holds
+the lines in memory (no I/O), and times, best of 2, each stage added to the previous one:
+parse (orjson) -> + walk (rows as tuples) -> + transpose (zip) -> + Arrow arrays -> + Parquet (zstd).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import io
+import sys
+import time
+from pathlib import Path
+
+import orjson
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+HERE = Path(__file__).parent
+sys.path.insert(0, str(HERE))
+from bench_flatten import generate  # noqa: E402
+
+from lb_export_pipeline.flatten.row import flatten_line  # noqa: E402
+from lb_export_pipeline.flatten.schemas import TABLES  # noqa: E402
+
+STAGES = ("parse", "+ walk", "+ transpose", "+ Arrow arrays", "+ Parquet (zstd)")
+BATCH = 4096
+
+
+def run(lines: list[bytes], upto: int) -> float:
+    started = time.perf_counter()
+    buffers: dict[str, list[tuple[object, ...]]] = {name: [] for name in TABLES}
+    sink = io.BytesIO()
+    writers = {name: pq.ParquetWriter(sink, spec.schema, compression="zstd") for name, spec in TABLES.items()} \
+        if upto >= 4 else {}
+
+    def flush(name: str) -> None:
+        rows, buffers[name] = buffers[name], []
+        columns = list(zip(*rows, strict=True))
+        if upto >= 3:
+            arrays = [pa.array(c, type=f.type) for c, f in zip(columns, TABLES[name].schema, strict=True)]
+            if upto >= 4:
+                writers[name].write_table(pa.Table.from_arrays(arrays, schema=TABLES[name].schema))
+
+    for n, line in enumerate(lines, 1):
+        obj = orjson.loads(line)
+        if upto == 0:
+            continue
+        for rows in flatten_line(obj, n).runs.values():
+            for name in TABLES:
+                table_rows = getattr(rows, name)
+                if table_rows:
+                    buffers[name].extend(table_rows)
+                    if upto >= 2 and len(buffers[name]) >= BATCH:
+                        flush(name)
+    if upto >= 2:
+        for name in TABLES:
+            if buffers[name]:
+                flush(name)
+    for writer in writers.values():
+        writer.close()
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--mb", type=int, default=60)
+    args = parser.parse_args()
+    source = generate(1000)
+    lines, size = [], 0
+    with open(source, "rb") as f:
+        for line in f:
+            lines.append(line)
+            size += len(line)
+            if size >= args.mb * 1_000_000:
+                break
+    gc.disable()  # as the flatten worker does
+    pa.array(["warm up"])
+    parse = None
+    print(f"{size / 1e6:.0f} MB, {len(lines):,} lines, one process")
+    for upto, name in enumerate(STAGES):
+        seconds = min(run(lines, upto) for _ in range(2))
+        parse = parse or seconds
+        print(f"{name:<18} {seconds:6.3f} s  {size / 1e6 / seconds:6.1f} MB/s  {parse / seconds:5.2f}x parse")
+
+
+if __name__ == "__main__":
+    main()
