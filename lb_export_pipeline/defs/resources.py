@@ -14,6 +14,7 @@ from typing import Any
 import dagster as dg
 from pydantic import Field
 
+from ..flatten.commit import Transaction
 from ..labelbox import (
     API_KEY_ENV,
     DEFAULT_ENDPOINT,
@@ -127,12 +128,20 @@ class StorageResource(dg.ConfigurableResource):  # type: ignore[type-arg]
 
     @contextmanager
     def raw_writer(self, model_run_id: str) -> Iterator[Path]:
-        """A local folder to land a model run's raw files in; on an object store they are uploaded
-        when the block ends (each object PUT is atomic; the manifest goes last)."""
+        """A local folder to land a model run's raw files in. Locally the folder replaces the previous
+        landing in one atomic swap when the block ends; on an object store the files are uploaded
+        then (each object PUT is atomic; the manifest goes last). Nothing is published on error."""
         if not self.remote:
-            folder = Path(self.raw_uri(model_run_id))
-            folder.mkdir(parents=True, exist_ok=True)
-            yield folder
+            # Stage the whole folder and swap it in at the end, as table partitions are: a failure at
+            # any point leaves the previous landing (export, splits and manifest together) intact.
+            txn = Transaction(Path(self.raw_root)).begin()
+            relative = Path(f"model_run_id={model_run_id}")
+            try:
+                (txn.new / relative).mkdir(parents=True)
+                yield txn.new / relative
+                txn.replace(relative)
+            finally:
+                txn.finish()
             return
         with tempfile.TemporaryDirectory(prefix="lb-raw-") as tmp:
             yield Path(tmp)

@@ -148,6 +148,9 @@ def flatten_line(
 
     if not result.runs and not result.skipped_runs:
         if only_model_run is None:
+            if "projects" in obj:
+                raise FieldError("projects", "this is a project (or catalog) export; lb-export reads model-run "
+                                 "exports, whose labels sit under experiments/models -> runs")
             raise FieldError("models", "no models/experiments entry: cannot tell which model run this data row "
                              "belongs to (pass the model run id to attribute it)")
         rows = LineRows()

@@ -76,6 +76,8 @@ def test_failed_export_fails_the_run_and_keeps_the_previous_partition(lake: Lake
     run = lake.emulator.state.catalog.models[0].runs[1]
     assert lake.materialize(run.id).success
     before = _counts(duck, lake, run.id)
+    raw = lake.root / "raw" / f"model_run_id={run.id}"
+    landed = {p.name: p.read_bytes() for p in raw.iterdir()}
     lake.emulator.state.faults.fail_export = True
     result = lake.materialize(run.id)
     assert not result.success
@@ -83,6 +85,8 @@ def test_failed_export_fails_the_run_and_keeps_the_previous_partition(lake: Lake
     message = str(failure.event_specific_data.error.message)  # type: ignore[union-attr]
     assert "ExportTaskFailed" in message and "Export failed: the model run is being updated" in message
     assert _counts(duck, lake, run.id) == before
+    assert {p.name: p.read_bytes() for p in raw.iterdir()} == landed  # the raw landing is untouched too
+    assert not any((lake.root / "raw" / ".staging").iterdir())
 
 
 def test_a_broken_partition_fails_its_checks(lake: Lake, tmp_path: Any) -> None:

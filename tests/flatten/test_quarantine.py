@@ -111,3 +111,10 @@ def test_a_json_array_file_gets_one_clear_error(tmp_path: Path) -> None:
     with pytest.raises(NotNdjsonError, match=r"export.json: line 1 starts a JSON array"):
         flatten_export(export, tmp_path / "out")
     assert not (tmp_path / "out" / "data_rows").exists()
+
+
+def test_a_project_export_is_named_as_such(tmp_path: Path) -> None:
+    row = {"data_row": {"id": "dr1", "row_data": "x"}, "projects": {"p1": {"name": "P", "labels": []}}}
+    result = flatten_export(write_lines(tmp_path / "project.ndjson", [row]), tmp_path / "out")
+    (message,) = result.first_errors
+    assert "field projects: this is a project (or catalog) export" in message
