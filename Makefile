@@ -2,18 +2,25 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+RUNTIME := $(VENV)/.installed-runtime
+DEV := $(VENV)/.installed-dev
 PYTEST_ARGS ?=
 
-.PHONY: venv demo ui test lint typecheck bench bench-flatten bench-download bench-query clean
+.PHONY: venv dev demo ui test lint typecheck bench bench-flatten bench-download bench-query clean
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+# demo/ui need the package only; tests add the dev tools, the official SDK, moto and pyspark.
+$(RUNTIME): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev,spark]"
-	touch $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[s3]"
+	touch $(RUNTIME)
 
-venv: $(STAMP)
+$(DEV): $(RUNTIME)
+	$(BIN)/python -m pip install --quiet -e ".[dev,spark]"
+	touch $(DEV)
+
+venv: $(RUNTIME)
+dev: $(DEV)
 
 ## Run the whole pipeline through Dagster against the local Labelbox emulator and print what landed.
 demo: venv
@@ -23,10 +30,10 @@ demo: venv
 ui: venv
 	$(BIN)/lb-export ui --home .demo
 
-lint: venv
+lint: dev
 	$(BIN)/ruff check lb_export_pipeline tests benchmarks
 
-typecheck: venv
+typecheck: dev
 	$(BIN)/mypy
 
 test: lint typecheck
@@ -34,11 +41,11 @@ test: lint typecheck
 
 ## Benchmarks (not part of `make test`): figures go to benchmarks/results/.
 bench: bench-flatten bench-download bench-query
-bench-flatten: venv
+bench-flatten: dev
 	$(BIN)/python benchmarks/bench_flatten.py
-bench-download: venv
+bench-download: dev
 	$(BIN)/python benchmarks/bench_download.py
-bench-query: venv
+bench-query: dev
 	$(BIN)/python benchmarks/bench_query.py
 
 clean:
