@@ -8,6 +8,8 @@ The runner adds the file name and line number and sends the line to quarantine.
 
 from __future__ import annotations
 
+import re
+
 
 class FieldError(ValueError):
     """A field of an export line has the wrong shape or type."""
@@ -25,6 +27,24 @@ class FieldError(ValueError):
         return FieldError(f"{prefix}{sep}{self.path}", self.problem)
 
 
+_JSON_NAMES = {"str": "a string", "int": "a number", "float": "a number", "bool": "a boolean",
+               "NoneType": "null", "list": "an array", "dict": "an object"}
+_WANTS_OBJECT = re.compile(r"'(\w+)' object (?:has no attribute '(?:get|keys|items)'|is not subscriptable)")
+_WANTS_ARRAY = re.compile(r"'(\w+)' object is not iterable")
+
+
+def _shape_problem(exc: Exception) -> str:
+    """Python's wording of a shape mismatch, said in JSON's terms."""
+    text = str(exc)
+    if match := _WANTS_OBJECT.search(text):
+        return f"expected an object, got {_JSON_NAMES.get(match.group(1), match.group(1))}"
+    if match := _WANTS_ARRAY.search(text):
+        return f"expected an array, got {_JSON_NAMES.get(match.group(1), match.group(1))}"
+    if "string indices must be integers" in text:
+        return "expected an object, got a string"
+    return f"unexpected shape ({text})"
+
+
 def as_field_error(exc: Exception, path: str) -> FieldError:
     """Turn a structural error raised while walking ``path`` into a FieldError."""
     if isinstance(exc, FieldError):
@@ -32,7 +52,7 @@ def as_field_error(exc: Exception, path: str) -> FieldError:
     if isinstance(exc, KeyError):
         return FieldError(path, f"missing field {exc.args[0]!r}")
     if isinstance(exc, AttributeError | TypeError):
-        return FieldError(path, f"unexpected shape ({exc})")
+        return FieldError(path, _shape_problem(exc))
     return FieldError(path, str(exc))
 
 

@@ -118,3 +118,12 @@ def test_a_project_export_is_named_as_such(tmp_path: Path) -> None:
     result = flatten_export(write_lines(tmp_path / "project.ndjson", [row]), tmp_path / "out")
     (message,) = result.first_errors
     assert "field projects: this is a project (or catalog) export" in message
+
+
+def test_shape_errors_are_said_in_json_terms(tmp_path: Path) -> None:
+    row = seed_rows()[0]
+    run = row["models"]["a08c8320-f6da-01c7-ddfc-440ea660acc2"]["model_runs"][IMAGE_RUN]
+    run["labels"][0]["annotations"]["objects"][1] = "a string where an object belongs"
+    result = flatten_export(write_lines(tmp_path / "x.ndjson", [row]), tmp_path / "out")
+    (message,) = result.first_errors
+    assert message.endswith("labels[0].annotations.objects[1]: expected an object, got a string")
