@@ -147,13 +147,14 @@ class Catalog:
         ref = synthetic.RunRef(model.id, model.name, run.id, run.name)
         yield from synthetic.iter_lines(self.settings(shape, options), [ref], run.rows)
 
-    def data_rows(self, run: EmulatedRun) -> list[dict[str, Any]]:
-        """The run's data rows as annotationGroups nodes (id, split, dataRow)."""
+    def data_rows(self, run: EmulatedRun, start: int = 0, count: int | None = None) -> list[dict[str, Any]]:
+        """Rows [start, start + count) of the run as annotationGroups nodes, generated for the page only."""
+        stop = run.rows if count is None else min(run.rows, start + count)
         if run.fixture:
             return [{"id": f"ag-{i}", "dataSplit": "UNASSIGNED", "labelId": None, "modelRunId": run.id,
                      "dataRow": {"id": row["data_row"]["id"], "globalKey": row["data_row"].get("global_key"),
                                  "externalId": None, "rowData": row["data_row"]["row_data"]}}
-                    for i, row in enumerate(_fixture_rows())]
+                    for i, row in enumerate(_fixture_rows()) if start <= i < stop]
         seed = self.spec.seed
         mix = self.spec.mix or synthetic.DEFAULT_MIX
         return [{"id": f"ag-{run.id[:8]}-{i}", "dataSplit": synthetic.split_of(seed, run.id, i), "labelId": None,
@@ -161,7 +162,7 @@ class Catalog:
                  "dataRow": {"id": synthetic.data_row_id(seed, i),
                              "globalKey": f"{synthetic.media_kind(seed, i, mix)}-{seed}-{i:08d}",
                              "externalId": None, "rowData": None}}
-                for i in range(run.rows)]
+                for i in range(start, stop)]
 
 
 _FIXTURE_CACHE: list[dict[str, Any]] = []

@@ -118,9 +118,8 @@ class Resolver:
             raise GraphQLError("Model run not found", "RESOURCE_NOT_FOUND")
         start = int(variables.get("from") or 0)
         first = int(variables.get("first") or 100)
-        nodes = self.catalog.data_rows(run)
-        page = nodes[start:start + first]
-        cursor = str(start + first) if start + first < len(nodes) else None
+        page = self.catalog.data_rows(run, start, first)
+        cursor = str(start + first) if start + first < run.rows else None
         return {"nodes": page, "pageInfo": {"endCursor": cursor}}
 
     def _exportDataRowsInModelRun(self, query: str, variables: dict[str, Any], *_: Any) -> Any:

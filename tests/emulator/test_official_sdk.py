@@ -44,3 +44,22 @@ def test_sdk_reads_a_multi_chunk_synthetic_run(emulator: EmulatorServer) -> None
     assert all(second.uid in next(iter(r["experiments"].values()))["runs"] for r in rows)
     expected = emulator.state.tasks.get(task.uid).streams["RESULT"].path.read_bytes()  # type: ignore[union-attr]
     assert [orjson.dumps(r) for r in rows] == [orjson.dumps(orjson.loads(x)) for x in expected.splitlines()]
+
+
+def test_a_million_row_run_pages_without_materializing_it() -> None:
+    """annotationGroups pages of a 1,000,000-row run are generated per page, not for the whole run."""
+    import time
+
+    from lb_export_pipeline.emulator import Catalog, CatalogSpec, EmulatorServer, EmulatorState
+    from tests.conftest import make_client
+
+    state = EmulatorState(Catalog(CatalogSpec(models=1, runs_per_model=1, rows=1_000_000, include_fixture=False)))
+    with EmulatorServer(state) as server:
+        client = make_client(server)
+        run = state.catalog.models[0].runs[0]
+        started = time.perf_counter()
+        rows = client.list_model_run_data_rows(run.id)
+        page = [next(rows) for _ in range(250)]
+        assert time.perf_counter() - started < 5
+        assert len({r.data_row_id for r in page}) == 250
+        assert client.get_model_run(run.id).name == "iteration 1"
