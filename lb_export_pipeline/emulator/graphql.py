@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from .. import synthetic
-from .catalog import Catalog, api_time
+from .catalog import Catalog
 from .tasks import TaskStore
 
 USER = {"id": "emulator-user", "email": "emulator@example.com", "name": "Emulator User", "nickname": "emulator",
@@ -65,7 +65,7 @@ def _paging(query: str, field: str) -> tuple[int, int]:
 
 
 class Resolver:
-    def __init__(self, catalog: Catalog, tasks: TaskStore, shape: synthetic.Shape, base_url: str = "") -> None:
+    def __init__(self, catalog: Catalog, tasks: TaskStore, shape: synthetic.Shape) -> None:
         self.catalog = catalog
         self.tasks = tasks
         self.shape = shape
@@ -159,4 +159,4 @@ class Resolver:
         raise GraphQLError("unsupported task field", "GRAPHQL_VALIDATION_FAILED", 400)
 
 
-__all__ = ["GraphQLError", "Resolver", "api_time", "root_field"]
+__all__ = ["GraphQLError", "Resolver", "root_field"]

@@ -130,8 +130,3 @@ class TaskStore:
 
     def get(self, task_id: str) -> ExportTask | None:
         return self.tasks.get(task_id)
-
-    def wait_generated(self, task_id: str, timeout: float = 600) -> ExportTask:
-        task = self.tasks[task_id]
-        task.generated.wait(timeout)
-        return task

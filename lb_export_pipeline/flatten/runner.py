@@ -199,6 +199,10 @@ def _flatten_range(task: _WorkerTask, progress: Progress | None, shared: Any) ->
             except ValueError as exc:  # strict check_row
                 reject(obj, n, raw, str(exc).split(":", 1)[0].removeprefix("column "), str(exc))
                 continue
+            except (RecursionError, ArithmeticError, LookupError, TypeError, AttributeError) as exc:
+                # Last resort (e.g. classifications nested thousands deep): one line never costs the file.
+                reject(obj, n, raw, "", f"could not flatten this line ({type(exc).__name__}: {exc})")
+                continue
             for run_id in result.skipped_runs:
                 skipped[run_id] = skipped.get(run_id, 0) + 1
             for run_id, rows in result.runs.items():

@@ -127,3 +127,34 @@ def test_shape_errors_are_said_in_json_terms(tmp_path: Path) -> None:
     result = flatten_export(write_lines(tmp_path / "x.ndjson", [row]), tmp_path / "out")
     (message,) = result.first_errors
     assert message.endswith("labels[0].annotations.objects[1]: expected an object, got a string")
+
+
+def test_absurdly_deep_nesting_costs_only_its_line(tmp_path: Path) -> None:
+    """2,000 nested answers exceed what the parser or the walker's recursion will take: that line is
+    quarantined with the reason, the others land; 120 nested answers flatten to every depth."""
+    import orjson
+
+    def nested(levels: int) -> str:
+        inner = '{"feature_id": "q", "name": "q", "text_answer": {"content": "bottom"}}'
+        for level in range(levels):
+            inner = (f'{{"feature_id": "q{level}", "name": "q{level}", "radio_answer": {{"feature_id": "a{level}", '
+                     f'"name": "a{level}", "classifications": [{inner}]}}}}')
+        return inner
+
+    rows = seed_rows()
+    template = orjson.dumps(rows[4]).decode()
+    run_path = '"labels":[{"label_kind":"Default","version":"1.0.0","id":"cldyr75es0mrb134uw3systq2",' \
+               '"annotations":{"objects":[],"classifications":['
+    assert run_path in template
+    too_deep = template.replace(run_path, run_path + nested(2000) + ",", 1)
+    deep_ok = template.replace(run_path, run_path + nested(120) + ",", 1)
+    export = tmp_path / "deep.ndjson"
+    export.write_text("\n".join([orjson.dumps(rows[0]).decode(), too_deep, deep_ok]) + "\n")
+    result = flatten_export(export, tmp_path / "out")
+    assert result.rows["data_rows"] == 2 and result.quarantined == 1
+    assert "deep.ndjson line 2:" in result.first_errors[0]
+    assert "not valid JSON" in result.first_errors[0] or "RecursionError" in result.first_errors[0]
+    import duckdb
+
+    depth = duckdb.execute(f"select max(depth) from read_parquet('{tmp_path}/out/classifications/*/*.parquet')")
+    assert depth.fetchone() == (120,)
