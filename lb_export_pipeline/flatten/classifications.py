@@ -53,10 +53,12 @@ def walk_classifications(
     depth: int,
     prefix: str | None,
     line_number: int,
+    field: str = "classifications",
 ) -> None:
     """Append one row per answer of ``items`` (and everything nested under them) to ``out``.
 
-    ``ref`` is (data_row_id, source, label_id); ``prefix`` the path of the enclosing answer.
+    ``ref`` is (data_row_id, source, label_id); ``prefix`` the path of the enclosing answer;
+    ``field`` the name ``items`` has in the line, which error paths start from.
     """
     for i, q in enumerate(items):
         try:
@@ -84,30 +86,11 @@ def walk_classifications(
                     ))
                     nested = a.get("classifications")
                     if nested:
-                        walk_nested(nested, out, ref, frame, group, object_feature_id, answer_fid, depth + 1,
-                                    f"{path}/{a.get('name')}", line_number)
+                        walk_classifications(nested, out, ref, frame, group, object_feature_id, answer_fid,
+                                             depth + 1, f"{path}/{a.get('name')}", line_number)
                 except STRUCTURAL_ERRORS as exc:
                     at = f"{answer_key}[{j}]" if kind == "checklist" else answer_key
                     raise as_field_error(exc, at) from None
         except STRUCTURAL_ERRORS as exc:
-            raise as_field_error(exc, f"[{i}]") from None
+            raise as_field_error(exc, f"{field}[{i}]") from None
 
-
-def walk_nested(
-    items: list[dict[str, Any]],
-    out: list[Row],
-    ref: tuple[Any, ...],
-    frame: int | None,
-    group: str | None,
-    object_feature_id: str | None,
-    parent_feature_id: str | None,
-    depth: int,
-    prefix: str | None,
-    line_number: int,
-) -> None:
-    """``walk_classifications`` for a ``classifications`` field, whose name it adds to error paths."""
-    try:
-        walk_classifications(items, out, ref, frame, group, object_feature_id, parent_feature_id, depth, prefix,
-                             line_number)
-    except STRUCTURAL_ERRORS as exc:
-        raise as_field_error(exc, "classifications") from None

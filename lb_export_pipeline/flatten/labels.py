@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .classifications import walk_classifications, walk_nested
+from .classifications import walk_classifications
 from .errors import STRUCTURAL_ERRORS, FieldError, as_field_error
 from .geometry import NO_GEOMETRY, read_geometry
 from .values import json_or_none, merge_extra, timestamp, unknown_fields
@@ -79,10 +79,8 @@ def walk_label(label: dict[str, Any], source: str, data_row_id: str, rows: LineR
 
     classifications = ann.get("classifications")
     if classifications:
-        try:
-            walk_classifications(classifications, rows.classifications, ref, None, None, None, None, 0, None, line)
-        except STRUCTURAL_ERRORS as exc:
-            raise as_field_error(exc, "annotations.classifications") from None
+        walk_classifications(classifications, rows.classifications, ref, None, None, None, None, 0, None, line,
+                             "annotations.classifications")
 
     relationships = ann.get("relationships")
     if relationships:
@@ -125,7 +123,7 @@ def _walk_objects(objects: list[dict[str, Any]], ref: Row, rows: LineRows, line:
             ))
             nested = o.get("classifications")
             if nested:
-                walk_nested(nested, rows.classifications, ref, None, None, fid, fid, 0, None, line)
+                walk_classifications(nested, rows.classifications, ref, None, None, fid, fid, 0, None, line)
         except STRUCTURAL_ERRORS as exc:
             raise as_field_error(exc, f"[{i}]") from None
 
@@ -189,12 +187,12 @@ def _walk_video(
                         t[5] += 1
                     nested = o.get("classifications")
                     if nested:
-                        walk_nested(nested, rows.classifications, ref, n, group, fid, fid, 0, None, line)
+                        walk_classifications(nested, rows.classifications, ref, n, group, fid, fid, 0, None, line)
                 except STRUCTURAL_ERRORS as exc:
                     raise as_field_error(exc, f"objects.{key}") from None
             frame_classes = frame.get("classifications")
             if frame_classes:
-                walk_nested(frame_classes, rows.classifications, ref, n, group, None, None, 0, None, line)
+                walk_classifications(frame_classes, rows.classifications, ref, n, group, None, None, 0, None, line)
         except STRUCTURAL_ERRORS as exc:
             raise as_field_error(exc, f"frames.{fkey}") from None
 

@@ -158,3 +158,26 @@ def test_absurdly_deep_nesting_costs_only_its_line(tmp_path: Path) -> None:
 
     depth = duckdb.execute(f"select max(depth) from read_parquet('{tmp_path}/out/classifications/*/*.parquet')")
     assert depth.fetchone() == (120,)
+
+
+def test_classification_error_paths_name_every_level(tmp_path: Path) -> None:
+    """Top level, nested under an answer, under an object, and under a DICOM view."""
+    from lb_export_pipeline.flatten.errors import FieldError
+    from lb_export_pipeline.flatten.labels import LineRows, walk_label
+
+    def path_of(annotations: dict[str, Any]) -> str:
+        try:
+            walk_label({"id": "l", "annotations": annotations}, "label", "dr", LineRows(), 1)
+        except FieldError as exc:
+            return exc.path
+        raise AssertionError("no error")
+
+    bad = {"name": "q", "radio_answer": "not an object"}
+    nested = {"name": "top", "radio_answer": {"name": "a", "classifications": [bad]}}
+    assert path_of({"classifications": [bad]}) == "annotations.classifications[0].radio_answer"
+    assert path_of({"classifications": [{"name": "x", "text_answer": {}}, nested]}) == \
+        "annotations.classifications[1].radio_answer.classifications[0].radio_answer"
+    assert path_of({"objects": [{"feature_id": "o", "point": {"x": 1, "y": 2}, "classifications": [bad]}]}) == \
+        "annotations.objects[0].classifications[0].radio_answer"
+    assert path_of({"groups": {"Axial": {"frames": {}, "classifications": [bad]}}}) == \
+        "annotations.groups.Axial.classifications[0].radio_answer"
