@@ -135,7 +135,7 @@ def export_command(model_run_id: str, out: Path, endpoint: str | None, attachmen
                    data_row_details: bool, predictions: bool, embeddings: bool, model_run_details: bool,
                    media_type_override: str | None, poll_interval: float, timeout: float) -> None:
     """Download one model run's export with the API key in LABELBOX_API_KEY."""
-    from .labelbox import ExportParams, LabelboxClient, LabelboxError, export_model_run
+    from .labelbox import ExportParams, LabelboxClient, LabelboxError, Task, export_model_run
     from .progress import byte_progress
 
     params = ExportParams(attachments=attachments, metadata_fields=metadata_fields,
@@ -146,9 +146,8 @@ def export_command(model_run_id: str, out: Path, endpoint: str | None, attachmen
             run = client.get_model_run(model_run_id)
             console.print(f"exporting model run [bold]{run.name}[/] ({run.id}) from {client.config.endpoint}")
             with byte_progress(console, None, "download") as advance:
-                def on_poll(task: object) -> None:
-                    console.print(f"task {getattr(task, 'id', '')}: {getattr(task, 'status', '')} "
-                                  f"{getattr(task, 'completion_percentage', 0) or 0:.0f}%")
+                def on_poll(task: Task) -> None:
+                    console.print(f"task {task.id}: {task.status} {task.completion_percentage or 0:.0f}%")
 
                 result = export_model_run(client, run.id, out, params, poll_interval=poll_interval, timeout=timeout,
                                           on_poll=on_poll, progress=lambda done, total, lines: advance(done, lines))

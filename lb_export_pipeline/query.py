@@ -25,24 +25,24 @@ def table_glob(root: str | os.PathLike[str], table: str) -> str:
 def create_views(con: duckdb.DuckDBPyConnection, root: str | os.PathLike[str]) -> list[str]:
     """Create (or replace) a view per table over ``root``; a table with no files yet gets an empty
     view with its full schema, so queries never fail on a fresh install. Returns the view names."""
+    remote = is_remote(root)
     for name, spec in TABLES.items():
-        if is_remote(root):
+        if remote:
             dataset = delta_dataset(join(root, name))
             if dataset is not None:
                 con.register(f"__delta_{name}", dataset)
                 con.execute(f'CREATE OR REPLACE VIEW "{name}" AS SELECT * FROM "__delta_{name}"')
                 continue
-        pattern = table_glob(root, name)
-        if is_remote(root) or not any(Path(root, name).glob(f"{PARTITION_COLUMN}=*/*.parquet")):
-            empty = spec.schema.empty_table().append_column(PARTITION_COLUMN, pa.array([], pa.string()))
-            con.register(f"__empty_{name}", empty)
-            con.execute(f'CREATE OR REPLACE VIEW "{name}" AS SELECT * FROM "__empty_{name}"')
+        elif any(Path(root, name).glob(f"{PARTITION_COLUMN}=*/*.parquet")):
+            con.execute(
+                f"""CREATE OR REPLACE VIEW "{name}" AS SELECT * FROM read_parquet(
+                    '{table_glob(root, name)}', hive_partitioning = true, union_by_name = true,
+                    hive_types = {{'{PARTITION_COLUMN}': VARCHAR}})"""
+            )
             continue
-        con.execute(
-            f"""CREATE OR REPLACE VIEW "{name}" AS SELECT * FROM read_parquet(
-                '{pattern}', hive_partitioning = true, union_by_name = true,
-                hive_types = {{'{PARTITION_COLUMN}': VARCHAR}})"""
-        )
+        empty = spec.schema.empty_table().append_column(PARTITION_COLUMN, pa.array([], pa.string()))
+        con.register(f"__empty_{name}", empty)
+        con.execute(f'CREATE OR REPLACE VIEW "{name}" AS SELECT * FROM "__empty_{name}"')
     return list(TABLES)
 
 
