@@ -106,15 +106,14 @@ def raw_export(context: dg.AssetExecutionContext, labelbox: LabelboxResource,
                                                    f"{t.completion_percentage or 0:.0f}%"))
             waited = time.perf_counter() - started
             report = throttled(context.log, f"downloading export of {model_run_id}")
-            size, lines, chunks = download_stream(client, task_id, folder / EXPORT_FILE,
-                                                  progress=lambda d, t, n: report(d, n, t))
-            header = client.stream_header(task_id, "RESULT")
+            got = download_stream(client, task_id, folder / EXPORT_FILE,
+                                  progress=lambda d, t, n: report(d, n, t))
+            size, lines, chunks, total_lines = got.bytes, got.lines, got.chunks, got.total_lines
             errors = client.read_stream_lines(task_id, "ERRORS", limit=100)
             splits = {dr.data_row_id: dr.split for dr in client.list_model_run_data_rows(model_run_id)}
         except LabelboxError as error:
             raise _labelbox_failure(error, model_run_id) from error
         retries = len(client.transport.waits)
-        total_lines = header.total_lines if header else 0
         _write_json(folder / SPLITS_FILE, splits)
         manifest = {"model_run_id": model_run_id, "model_run_name": run.name, "model_id": run.model_id,
                     "model_run_updated_at": run.updated_at, "task_id": task_id, "bytes": size, "lines": lines,

@@ -23,11 +23,22 @@ from .exceptions import (
 from .export import download_stream, export_model_run
 from .redaction import ApiKey, install_log_redaction, redact
 from .retry import RetryPolicy
-from .types import Chunk, ExportParams, ExportResult, Model, ModelRun, ModelRunDataRow, StreamHeader, Task
+from .types import (
+    Chunk,
+    DownloadedStream,
+    ExportParams,
+    ExportResult,
+    Model,
+    ModelRun,
+    ModelRunDataRow,
+    StreamHeader,
+    Task,
+)
 
 __all__ = [
     "API_KEY_ENV", "DEFAULT_ENDPOINT", "ENDPOINT_ENV", "ApiError", "ApiKey", "ApiLimitError",
-    "AuthenticationError", "AuthorizationError", "Chunk", "ClientConfig", "ConfigurationError", "ExportError",
+    "AuthenticationError", "AuthorizationError", "Chunk", "ClientConfig", "ConfigurationError", "DownloadedStream",
+    "ExportError",
     "ExportIntegrityError", "ExportParams", "ExportResult", "ExportTaskFailed", "ExportTimeout",
     "InternalServerError", "InvalidQueryError", "LabelboxClient", "LabelboxError", "MalformedRequestError",
     "Model", "ModelRun", "ModelRunDataRow", "OperationNotAllowedError", "ResourceNotFoundError", "RetryPolicy",

@@ -17,15 +17,15 @@ from typing import IO
 
 from . import exceptions as exc
 from .client import LabelboxClient
-from .types import ExportParams, ExportResult, StreamType, Task
+from .types import DownloadedStream, ExportParams, ExportResult, StreamType, Task
 
 DownloadProgress = Callable[[int, int, int], None]
 """Called with (bytes done, total bytes, lines done) after every piece written."""
 
 
 def download_stream(client: LabelboxClient, task_id: str, path: str | os.PathLike[str], *,
-                    stream: StreamType = "RESULT", progress: DownloadProgress | None = None) -> tuple[int, int, int]:
-    """Write a completed task's stream to ``path`` atomically. Returns (bytes, lines, chunks)."""
+                    stream: StreamType = "RESULT", progress: DownloadProgress | None = None) -> DownloadedStream:
+    """Write a completed task's stream to ``path`` atomically."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     header = client.stream_header(task_id, stream)
@@ -68,7 +68,7 @@ def download_stream(client: LabelboxClient, task_id: str, path: str | os.PathLik
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
-    return done, lines, chunks
+    return DownloadedStream(done, lines, expected_lines, chunks)
 
 
 def export_model_run(
@@ -86,9 +86,8 @@ def export_model_run(
     started = time.perf_counter()
     task_id = client.start_model_run_export(model_run_id, params)
     client.wait_for_task(task_id, poll_interval=poll_interval, timeout=timeout, on_poll=on_poll)
-    size, lines, chunks = download_stream(client, task_id, path, progress=progress)
-    header = client.stream_header(task_id, "RESULT")
+    got = download_stream(client, task_id, path, progress=progress)
     errors = client.read_stream_lines(task_id, "ERRORS", limit=100)
-    return ExportResult(task_id=task_id, path=str(path), bytes=size, lines=lines,
-                        total_lines=header.total_lines if header else 0, chunks=chunks, errors=errors,
+    return ExportResult(task_id=task_id, path=str(path), bytes=got.bytes, lines=got.lines,
+                        total_lines=got.total_lines, chunks=got.chunks, errors=errors,
                         seconds=time.perf_counter() - started)

@@ -128,6 +128,16 @@ class ExportParams:
 
 
 @dataclass(frozen=True)
+class DownloadedStream:
+    """What ``download_stream`` wrote, and the line count Labelbox's header announced (0: no stream)."""
+
+    bytes: int
+    lines: int
+    total_lines: int
+    chunks: int
+
+
+@dataclass(frozen=True)
 class ExportResult:
     """A downloaded export: where it is and what Labelbox said it should hold."""
 
