@@ -35,7 +35,7 @@ from .quarantine import QUARANTINE_FILE, UNATTRIBUTED_DIR, QuarantineFiles, Quar
 from .reader import ByteRange, LineSource, is_gzip, split_ranges
 from .row import flatten_line, iter_runs
 from .schemas import PARTITION_COLUMN, TABLE_NAMES, TABLES
-from .sinks import BatchConversionError, Budget, SinkSettings, TableSink, check_row, row_checker
+from .sinks import BackgroundWriter, BatchConversionError, Budget, SinkSettings, TableSink, check_row, row_checker
 
 Progress = Callable[[int, int], None]
 """Called with (input bytes done, lines done) as a flatten advances."""
@@ -151,7 +151,8 @@ def _run_worker(task: _WorkerTask, progress: Progress | None = None, shared: Any
 
 
 def _flatten_range(task: _WorkerTask, progress: Progress | None, shared: Any) -> _WorkerResult:
-    budget = Budget(task.settings.memory_budget)
+    writer = BackgroundWriter()
+    budget = Budget(task.settings.memory_budget, writer=writer)
     partitions: dict[str, _Partition] = {}
     quarantine = QuarantineFiles()
     skipped: dict[str, int] = {}
@@ -216,6 +217,7 @@ def _flatten_range(task: _WorkerTask, progress: Progress | None, shared: Any) ->
         }
     finally:
         quarantine.close()
+        writer.close()
     if progress is not None:
         progress(source.bytes_done, lines)
     if shared is not None:

@@ -4,10 +4,16 @@ Rows arrive as Python tuples in column order. Every ``batch_rows`` rows a sink c
 to a RecordBatch (Arrow does the type conversion in C), and when a sink holds ``row_group_rows``
 rows, or all sinks together hold more than the memory budget, batches are written as one row
 group. Files rotate every ``file_rows`` rows.
+
+Row groups are encoded and compressed by a ``BackgroundWriter`` thread: Parquet encoding and zstd
+run in C++ without the GIL, so they overlap with the Python walk on another core. One write is in
+flight at a time, which bounds the extra memory to one row group.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,18 +39,46 @@ class SinkSettings:
     batch_rows: int = 4096
     row_group_rows: int = 131_072
     file_rows: int = 4_000_000
-    memory_budget: int = 48 << 20  # Arrow bytes held across all sinks of a process
+    memory_budget: int = 40 << 20  # Arrow bytes held across all sinks of a process, besides one write in flight
     compression: str = "zstd"
     compression_level: int = 3
 
 
+class BackgroundWriter:
+    """Runs Parquet writes on one thread, in submission order, with at most one in flight.
+
+    An exception raised by a write surfaces in the caller at the next ``submit``, ``wait`` or ``close``.
+    """
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="parquet-writer")
+        self._in_flight: Future[None] | None = None
+
+    def submit(self, write: Callable[[], None]) -> None:
+        self.wait()
+        self._in_flight = self._pool.submit(write)
+
+    def wait(self) -> None:
+        done, self._in_flight = self._in_flight, None
+        if done is not None:
+            done.result()
+
+    def close(self) -> None:
+        try:
+            self.wait()
+        finally:
+            self._pool.shutdown(wait=True)
+
+
 @dataclass
 class Budget:
-    """Arrow bytes buffered by all sinks of one process."""
+    """Arrow bytes buffered by all sinks of one process, and the writer their row groups go through
+    (None: write on the calling thread)."""
 
     limit: int
     used: int = 0
     sinks: list[TableSink] = field(default_factory=list)
+    writer: BackgroundWriter | None = None
 
     def add(self, nbytes: int) -> None:
         self.used += nbytes
@@ -106,9 +140,14 @@ class TableSink:
             return
         if self._writer is None:
             self._open()
-        assert self._writer is not None
+        writer = self._writer
+        assert writer is not None
         table = pa.Table.from_batches(self.pending, schema=self.schema)
-        self._writer.write_table(table, row_group_size=self.settings.row_group_rows)
+        row_group_rows = self.settings.row_group_rows
+        if self.budget.writer is None:
+            writer.write_table(table, row_group_size=row_group_rows)
+        else:
+            self.budget.writer.submit(lambda: writer.write_table(table, row_group_size=row_group_rows))
         self.rows_written += table.num_rows
         self._file_rows += table.num_rows
         self.budget.used -= self.pending_bytes
@@ -128,6 +167,8 @@ class TableSink:
 
     def _close_file(self) -> None:
         if self._writer is not None:
+            if self.budget.writer is not None:
+                self.budget.writer.wait()  # this file's last row group is written before its footer
             self._writer.close()
             self._writer = None
 
