@@ -18,12 +18,14 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
-import pyarrow.dataset as ds
 
 from .flatten.schemas import PARTITION_COLUMN, TableSpec
+
+if TYPE_CHECKING:  # pyarrow.dataset imports pandas (~0.2 s): too slow for every flatten worker process
+    import pyarrow.dataset as ds
 
 REMOTE_SCHEMES = ("s3://", "s3a://", "gs://", "gcs://", "abfs://", "abfss://", "az://")
 _AWS_KEYS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_REGION", "AWS_ENDPOINT_URL",
@@ -74,6 +76,7 @@ def delta_schema(spec: TableSpec) -> pa.Schema:
 def replace_delta_partition(table_uri: str, spec: TableSpec, model_run_id: str, staged: Path) -> int:
     """Replace one model run's partition of a Delta table with the staged Parquet files, in one
     commit. Streams the files (bounded memory). Returns the rows written."""
+    import pyarrow.dataset as ds
     from deltalake import write_deltalake
 
     files = sorted(str(p) for p in staged.glob("*.parquet"))

@@ -62,35 +62,37 @@ def walk_classifications(
     """
     for i, q in enumerate(items):
         try:
-            qname = q.get("name")
-            path = (qname or q.get("feature_id") or "?") if prefix is None else f"{prefix}/{qname}"
-            kind, answers, answer_key = _answers(q)
+            qget = q.get
+            qname = qget("name")
+            path = (qname or qget("feature_id") or "?") if prefix is None else f"{prefix}/{qname}"
+            radio = qget("radio_answer")  # by far the most common form: skip the search
+            kind, answers, answer_key = ("radio", (radio,), "radio_answer") if radio is not None else _answers(q)
             q_extra = dict(q) if kind == "unknown" else (
                 None if q.keys() <= _QUESTION_FIELDS else unknown_fields(q, _QUESTION_FIELDS))
             for j, a in enumerate(answers):
                 try:
                     if a is None:
                         a = {}
+                    aget = a.get
                     extra = None if q_extra is None and a.keys() <= _ANSWER_FIELDS else merge_extra(
                         question=q_extra, answer=unknown_fields(a, _ANSWER_FIELDS))
-                    confidence = a.get("confidence", q.get("confidence"))
-                    metrics = a.get("custom_metrics", q.get("custom_metrics"))
-                    answer_fid = a.get("feature_id")
+                    confidence = aget("confidence", qget("confidence"))
+                    metrics = aget("custom_metrics", qget("custom_metrics"))
+                    answer_fid = aget("feature_id")
                     out.append((
-                        *ref, frame, group, object_feature_id, q.get("message_id"), parent_feature_id,
-                        q.get("feature_id"), q.get("feature_schema_id"), qname, q.get("value"),
-                        kind, answer_fid, a.get("feature_schema_id"), a.get("name"), a.get("value"),
-                        a.get("content") if kind == "text" else None,
+                        *ref, frame, group, object_feature_id, qget("message_id"), parent_feature_id,
+                        qget("feature_id"), qget("feature_schema_id"), qname, qget("value"),
+                        kind, answer_fid, aget("feature_schema_id"), aget("name"), aget("value"),
+                        aget("content") if kind == "text" else None,
                         confidence, metrics, depth, path,
                         extra, line_number,
                     ))
-                    nested = a.get("classifications")
+                    nested = aget("classifications")
                     if nested:
                         walk_classifications(nested, out, ref, frame, group, object_feature_id, answer_fid,
-                                             depth + 1, f"{path}/{a.get('name')}", line_number)
+                                             depth + 1, f"{path}/{aget('name')}", line_number)
                 except STRUCTURAL_ERRORS as exc:
                     at = f"{answer_key}[{j}]" if kind == "checklist" else answer_key
                     raise as_field_error(exc, at) from None
         except STRUCTURAL_ERRORS as exc:
             raise as_field_error(exc, f"{field}[{i}]") from None
-

@@ -152,7 +152,7 @@ def _walk_video(
     line: int,
 ) -> int:
     """Frames and tracks of one video (or one DICOM view). Returns the number of frames."""
-    frame_rows = rows.video_frames
+    frame_rows, classification_rows = rows.video_frames, rows.classifications
     keyframe_sets: dict[str, set[int]] = {}
     # feature_id -> [first object, first frame, last frame, frame count, confidence sum, confidences]
     tracks: dict[str, list[Any]] = {}
@@ -163,31 +163,33 @@ def _walk_video(
             objs = frame.get("objects") or ()
             for key, o in objs.items() if isinstance(objs, dict) else enumerate(objs):
                 try:
-                    fid: Any = o.get("feature_id") or (key if isinstance(key, str) else None)
+                    get = o.get  # bound once: this loop runs for every object of every frame
+                    fid: Any = get("feature_id") or (key if isinstance(key, str) else None)
                     ks = keyframe_sets.get(fid)
                     if ks is None:
                         ks = keyframe_sets[fid] = _keyframes(key_frames.get(fid))
                     geometry, known = read_geometry(o)
-                    confidence = o.get("confidence")
+                    confidence = get("confidence")
                     frame_rows.append((
-                        *ref, n, group, fid, o.get("feature_schema_id"), o.get("name"), o.get("value"),
-                        o.get("annotation_kind"), n in ks, confidence, *geometry,
+                        *ref, n, group, fid, get("feature_schema_id"), get("name"), get("value"),
+                        get("annotation_kind"), n in ks, confidence, *geometry,
                         None if o.keys() <= known else merge_extra(object=unknown_fields(o, known)), line,
                     ))
                     t = tracks.get(fid)
                     if t is None:
-                        tracks[fid] = [o, n, n, 1, 0.0, 0]
+                        t = tracks[fid] = [o, n, n, 1, 0.0, 0]
                     else:
-                        t[1] = min(t[1], n)
-                        t[2] = max(t[2], n)
+                        if n < t[1]:
+                            t[1] = n
+                        elif n > t[2]:
+                            t[2] = n
                         t[3] += 1
                     if confidence is not None:
-                        t = tracks[fid]
                         t[4] += confidence
                         t[5] += 1
-                    nested = o.get("classifications")
+                    nested = get("classifications")
                     if nested:
-                        walk_classifications(nested, rows.classifications, ref, n, group, fid, fid, 0, None, line)
+                        walk_classifications(nested, classification_rows, ref, n, group, fid, fid, 0, None, line)
                 except STRUCTURAL_ERRORS as exc:
                     raise as_field_error(exc, f"objects.{key}") from None
             frame_classes = frame.get("classifications")

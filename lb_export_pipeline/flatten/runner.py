@@ -41,7 +41,7 @@ Progress = Callable[[int, int], None]
 """Called with (input bytes done, lines done) as a flatten advances."""
 
 MIN_BYTES_PER_WORKER = 32 << 20  # below this a second process costs more than it saves
-_PROGRESS_EVERY = 2000
+_PROGRESS_BYTES = 4 << 20  # report progress this often: lines range from 1 KB to megabytes
 
 
 @dataclass
@@ -161,6 +161,7 @@ def _flatten_range(task: _WorkerTask, progress: Progress | None, shared: Any) ->
     source = LineSource(task.source, task.byte_range)
     loads = orjson.loads
     lines = 0
+    next_report = _PROGRESS_BYTES
     name = task.source.name
 
     def reject(obj: Any, n: int, raw: bytes, field_path: str, reason: str) -> None:
@@ -175,7 +176,8 @@ def _flatten_range(task: _WorkerTask, progress: Progress | None, shared: Any) ->
     try:
         for n, raw in source:
             lines += 1
-            if lines % _PROGRESS_EVERY == 0:
+            if source.bytes_done >= next_report:
+                next_report = source.bytes_done + _PROGRESS_BYTES
                 if progress is not None:
                     progress(source.bytes_done, lines)
                 if shared is not None:
@@ -240,16 +242,27 @@ def _pool_worker(task: _WorkerTask) -> _WorkerResult:
 def _run_all(tasks: list[_WorkerTask], progress: Progress | None) -> list[_WorkerResult]:
     if len(tasks) == 1:
         return [_run_worker(tasks[0], progress)]
-    # spawn, not fork: the caller may be a threaded Dagster run worker.
+    # The first range runs here, where everything is already imported; the others in fresh
+    # processes. spawn, not fork: the caller may be a threaded Dagster run worker.
     ctx = multiprocessing.get_context("spawn")
     shared = ctx.Array("q", len(tasks), lock=False)
-    with ProcessPoolExecutor(len(tasks), mp_context=ctx, initializer=_init_pool, initargs=(shared,)) as pool:
-        futures = [pool.submit(_pool_worker, t) for t in tasks]
+
+    def overall(done: int, lines: int) -> None:
+        if progress is not None:
+            progress(done + sum(shared), lines)
+
+    with ProcessPoolExecutor(len(tasks) - 1, mp_context=ctx, initializer=_init_pool, initargs=(shared,)) as pool:
+        futures = [pool.submit(_pool_worker, t) for t in tasks[1:]]
+        try:
+            first = _run_worker(tasks[0], overall)
+        except BaseException:
+            for f in futures:
+                f.cancel()
+            raise
         while not all(f.done() for f in futures):
-            time.sleep(0.2)
-            if progress is not None:
-                progress(sum(shared), 0)
-        return [f.result() for f in futures]
+            time.sleep(0.1)
+            overall(first.bytes, 0)
+        return [first, *(f.result() for f in futures)]
 
 
 def flatten_export(
