@@ -60,6 +60,17 @@ def test_wrong_type_names_the_column_and_keeps_the_rest(tmp_path: Path, duck: An
     assert con.execute("select count(*) from classifications where line_number = 2").fetchone()[0] == 0
 
 
+def test_wrong_types_in_both_workers_ranges_are_found(tmp_path: Path) -> None:
+    rows = seed_rows()
+    lines = [rows[1]] * 30 + [_bad_bbox_row()] + [rows[1]] * 30 + [_bad_bbox_row()] + [rows[1]] * 30
+    result = flatten_export(write_lines(tmp_path / "export.ndjson", lines), tmp_path / "out",
+                            workers=2, min_bytes_per_worker=1)
+    assert result.workers == 2 and result.strict_rerun
+    records = read_quarantine(result.partitions[IMAGE_RUN].quarantine_path)  # type: ignore[arg-type]
+    assert [(r["line"], r["field"]) for r in records] == [(31, "objects.bbox_top"), (62, "objects.bbox_top")]
+    assert result.rows["data_rows"] == 90
+
+
 def test_structural_errors_name_the_field_path(tmp_path: Path) -> None:
     row = seed_rows()[2]  # video
     run = row["models"]["a0c93d8a-b749-079b-8b2b-b543bebd6320"]["model_runs"]["a0c93d8b-001c-0ccb-ab29-b803bf59cac8"]
