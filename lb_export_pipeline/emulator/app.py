@@ -69,6 +69,9 @@ def build_app(state: EmulatorState) -> Starlette:
                            headers={"Retry-After": f"{faults.retry_after:g}"})
         if _every(faults.server_error_every, n):
             return Response(b"upstream connect error or disconnect/reset before headers", status_code=503)
+        if faults.graphql_response is not None:
+            status, content = faults.graphql_response
+            return Response(content, status_code=status, media_type="application/json")
         if state.api_key is not None and request.headers.get("authorization") != f"Bearer {state.api_key}":
             return _Orjson({"errors": [{"message": "Invalid API key",
                                         "extensions": {"code": "AUTHENTICATION_ERROR"}}]}, status_code=401)
@@ -105,7 +108,7 @@ def build_app(state: EmulatorState) -> Starlette:
         first, last = start, end
         status = 200
         rng = request.headers.get("range")
-        if rng and rng.startswith("bytes="):
+        if rng and rng.startswith("bytes=") and not faults.ignore_range:
             skip = int(rng[6:].split("-")[0] or 0)
             first = start + skip
             status = 206

@@ -19,3 +19,5 @@ class Faults:
     malformed_every: int = 0           # every Nth result line is replaced by broken JSON
     polls_to_complete: int = 2         # task polls answered IN_PROGRESS before COMPLETE/FAILED
     chunk_bytes: int = 256 * 1024      # target chunk size of exportFileFromOffset
+    graphql_response: tuple[int, bytes] | None = None  # every GraphQL request gets this (status, body)
+    ignore_range: bool = False         # chunk GETs ignore Range and send the whole chunk (HTTP 200)

@@ -138,7 +138,8 @@ class Transport:
         errors = body.get("errors")
         if errors:
             raise _error_from_graphql(errors, status, body)
-        if status == 429:
+        # The SDK checks the rate-limit message whatever the status: a 400 can carry it too.
+        if status == 429 or str(body.get("message") or "").startswith("You have exceeded"):
             raise exc.ApiLimitError(redact(f"{method}: {body.get('message') or 'HTTP 429'}"), None, status)
         if status != 200:
             raise exc.ApiError(redact(f"{method}: HTTP {status} {body.get('message') or ''}".strip()), None, status)

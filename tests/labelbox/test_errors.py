@@ -1,0 +1,106 @@
+"""Labelbox's error answers, met over real HTTP: each maps to its class of the exception tree, with
+Labelbox's message; only transient ones are retried; a chunk server that ignores Range still gives
+every byte exactly once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from lb_export_pipeline.emulator import EmulatorServer
+from lb_export_pipeline.labelbox import (
+    ApiError,
+    ApiLimitError,
+    AuthenticationError,
+    AuthorizationError,
+    InternalServerError,
+    InvalidQueryError,
+    MalformedRequestError,
+    OperationNotAllowedError,
+    ResourceNotFoundError,
+    export_model_run,
+)
+from tests.conftest import make_client
+from tests.labelbox.test_client import emulator_export_bytes
+
+
+def _errors(code: str, message: str, **extensions: Any) -> bytes:
+    return orjson.dumps({"errors": [{"message": message, "extensions": {"code": code, **extensions}}]})
+
+
+CASES = [
+    # (HTTP status, body, exception class, message pattern, retried)
+    (401, _errors("AUTHENTICATION_ERROR", "Not authenticated"), AuthenticationError,
+     r"Invalid API key \(Not authenticated\)", False),
+    (403, _errors("AUTHORIZATION_ERROR", "Not allowed to read this model"), AuthorizationError,
+     "Not allowed to read this model", False),
+    (400, _errors("GRAPHQL_VALIDATION_FAILED", 'Cannot query field "x"'), InvalidQueryError,
+     'Cannot query field "x"', False),
+    (200, _errors("RESOURCE_NOT_FOUND", "Model run not found"), ResourceNotFoundError,
+     "Model run not found", False),
+    (200, orjson.dumps({"errors": [{"message": "Invalid export params", "errors": ["bad mediaTypeOverride"],
+                                    "extensions": {"code": "MALFORMED_REQUEST"}}]}),
+     MalformedRequestError, r"Invalid export params: \['bad mediaTypeOverride'\]", False),
+    (200, _errors("OPERATION_NOT_ALLOWED", "Exports are disabled"), OperationNotAllowedError,
+     "Exports are disabled", False),
+    # labelbox-python #1069: the LBU limit arrives as INTERNAL_SERVER_ERROR with status 426; never retried
+    (200, _errors("INTERNAL_SERVER_ERROR", "LBU limit reached", exception={"status": 426}),
+     OperationNotAllowedError, "LBU limit reached", False),
+    (200, _errors("INTERNAL_SERVER_ERROR", "Bad where clause", exception={"status": 400}), InvalidQueryError,
+     "Bad where clause", False),
+    (200, _errors("INTERNAL_SERVER_ERROR", "Something broke"), InternalServerError, "Something broke", True),
+    (400, orjson.dumps({"message": "You have exceeded the API limit"}), ApiLimitError,
+     "You have exceeded the API limit", True),
+    (200, _errors("SOMETHING_NEW", "A new kind of failure"), ApiError,
+     r"Unknown error: A new kind of failure \(code SOMETHING_NEW\)", False),
+    (400, b"<html>Bad Request</html>", ApiError, r"failed to parse response as JSON \(HTTP 400\)", False),
+    (200, orjson.dumps({"data": None}), ApiError, "response has no data", False),
+    (404, orjson.dumps({"message": "Not Found"}), ApiError, "HTTP 404 Not Found", False),
+]
+
+
+@pytest.mark.parametrize(("status", "body", "error", "message", "retried"), CASES,
+                         ids=[f"{c[0]}-{c[2].__name__}-{i}" for i, c in enumerate(CASES)])
+def test_error_answers_map_to_the_exception_tree(
+    emulator: EmulatorServer, status: int, body: bytes, error: type[Exception], message: str, retried: bool
+) -> None:
+    emulator.state.faults.graphql_response = (status, body)
+    client = make_client(emulator, max_attempts=3)
+    try:
+        with pytest.raises(error, match=message) as info:
+            list(client.list_models())
+    finally:
+        emulator.state.faults.graphql_response = None
+    assert type(info.value) is error  # not merely a subclass
+    assert len(client.transport.waits) == (2 if retried else 0)
+
+
+def test_the_api_key_never_appears_in_an_error_message(emulator: EmulatorServer) -> None:
+    key = "lb-secret-key-0123456789abcdef"
+    emulator.state.faults.graphql_response = (200, _errors("SOMETHING_NEW", f"token {key} is not valid here"))
+    client = make_client(emulator, api_key=key)
+    try:
+        with pytest.raises(ApiError) as info:
+            list(client.list_models())
+    finally:
+        emulator.state.faults.graphql_response = None
+    assert key not in str(info.value) and "token" in str(info.value)
+
+
+def test_a_chunk_server_ignoring_range_still_gives_each_byte_once(emulator: EmulatorServer, tmp_path: Path) -> None:
+    emulator.state.faults.ignore_range = True
+    emulator.state.faults.drop_chunk_every = 2
+    emulator.state.faults.chunk_bytes = 20_000
+    try:
+        client = make_client(emulator)
+        run = emulator.state.catalog.models[0].runs[0]
+        result = export_model_run(client, run.id, tmp_path / "e.ndjson", poll_interval=0.001)
+    finally:
+        emulator.state.faults.ignore_range = False
+        emulator.state.faults.drop_chunk_every = 0
+        emulator.state.faults.chunk_bytes = 256 * 1024
+    assert client.transport.waits  # some transfers were cut and started again from byte 0
+    assert (tmp_path / "e.ndjson").read_bytes() == emulator_export_bytes(emulator, result.task_id)
