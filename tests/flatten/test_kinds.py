@@ -1,0 +1,84 @@
+"""Annotation kinds and fields the documented fixture lacks: chat-evaluation message selections,
+embeddings, and the error paths of malformed video structures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lb_export_pipeline.flatten import flatten_export
+from lb_export_pipeline.flatten.errors import FieldError
+from lb_export_pipeline.flatten.row import flatten_line
+from tests.conftest import write_lines
+
+RUN = "b8360c8f-f3e6-4a6c-a328-9dc21b4de0a0"
+
+
+def _line(annotations: dict[str, Any], **top: Any) -> dict[str, Any]:
+    label = {"id": "lab-1", "label_kind": "Default", "annotations": annotations}
+    return {"data_row": {"id": "dr-1"}, **top,
+            "experiments": {"m-1": {"name": "model", "runs": {RUN: {"name": "run", "labels": [label]}}}}}
+
+
+def test_chat_evaluation_selections_land_as_message_ids(tmp_path: Path, duck: Any) -> None:
+    objects = [
+        {"feature_id": "s1", "name": "best", "annotation_kind": "MessageSingleSelection",
+         "selected_message": {"message_id": "m-7", "model_config_name": "gpt", "parent_message_id": "p-1"}},
+        {"feature_id": "s2", "name": "good", "annotation_kind": "MessageMultiSelection",
+         "selected_messages": {"messages": [{"message_id": "m-2"}, {"message_id": "m-3"}],
+                               "parent_message_id": "p-1"}},
+        {"feature_id": "s3", "name": "rank", "annotation_kind": "MessageRanking",
+         "ranked_messages": {"ranked_messages": [{"message_id": "m-9", "order": 2}, {"message_id": "m-8"},
+                                                 {"message_id": "m-4", "order": 1}],
+                             "parent_message_id": "p-2"}},
+    ]
+    result = flatten_export(write_lines(tmp_path / "x.ndjson", [_line({"objects": objects})]), tmp_path / "out")
+    assert result.quarantined == 0
+    rows = duck(tmp_path / "out").execute(
+        "select feature_id, geometry_kind, message_id, message_ids, parent_message_id, extra "
+        "from objects order by feature_id").fetchall()
+    assert rows == [
+        ("s1", "message_selection", "m-7", ["m-7"], "p-1", None),
+        ("s2", "message_selection", None, ["m-2", "m-3"], "p-1", None),
+        # ranked by order; a message without an order comes last
+        ("s3", "message_selection", None, ["m-4", "m-9", "m-8"], "p-2", None),
+    ]
+
+
+def test_embeddings_land_as_typed_vectors(tmp_path: Path, duck: Any) -> None:
+    embeddings = [{"id": "e-1", "name": "clip", "dimensions": 3, "is_custom": False,
+                   "values": [{"value": [0.5, 0.25, -1.0]}]}]
+    line = _line({"objects": []}, embeddings=embeddings)
+    flatten_export(write_lines(tmp_path / "x.ndjson", [line]), tmp_path / "out")
+    (got,) = duck(tmp_path / "out").execute("select embeddings from data_rows").fetchone()
+    assert got == [{"id": "e-1", "name": "clip", "dimensions": 3, "is_custom": False,
+                    "vectors": [[0.5, 0.25, -1.0]]}]
+
+
+@pytest.mark.parametrize(("annotations", "top", "message"), [
+    ({"frames": {"one": {"objects": {}}}}, {}, "annotations.frames.one: frame key is not an integer"),
+    ({"frames": {}, "segments": {"f-1": [5, 9]}}, {},
+     "annotations.segments.f-1: expected a list of [start, end] pairs"),
+    ({"frames": {}, "key_frame_feature_map": {"f-1": ["x"]}}, {},
+     "annotations.key_frame_feature_map.f-1: expected frame numbers"),
+    ({}, {"embeddings": [7]}, "embeddings: expected [{id, name, dimensions, is_custom, values: [{value}]}]"),
+])
+def test_malformed_structures_name_their_field(annotations: dict[str, Any], top: dict[str, Any],
+                                               message: str) -> None:
+    with pytest.raises(FieldError) as info:
+        flatten_line(_line(annotations, **top), 1)
+    assert str(info.value).endswith(message)
+
+
+@pytest.mark.parametrize(("line", "message"), [
+    ({"data_row": {"id": "d"}, "models": ["m"]}, "models: expected an object keyed by model id, got list"),
+    ({"data_row": {"id": "d"}, "experiments": {"m": {"runs": [1]}}},
+     "experiments.m.runs: expected an object keyed by model run id"),
+    ({"data_row": {"id": "d"}, "experiments": {"m": {"runs": {"r": 3}}}}, "experiments.m.runs.r: expected an object"),
+])
+def test_malformed_model_entries_name_their_path(line: dict[str, Any], message: str) -> None:
+    with pytest.raises(FieldError) as info:
+        flatten_line(line, 1)
+    assert str(info.value) == message
