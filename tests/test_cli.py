@@ -66,3 +66,48 @@ def test_flatten_refuses_a_json_array_in_one_line(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["flatten", str(export), "--out", str(tmp_path / "t")])
     assert result.exit_code == 1
     assert "line 1 starts a JSON array" in result.output and "Traceback" not in result.output
+
+
+def test_sql_examples_and_the_interactive_shell(tmp_path: Path, seed_export: Path) -> None:
+    from lb_export_pipeline.examples import EXAMPLES
+
+    runner = CliRunner()
+    assert runner.invoke(main, ["flatten", str(seed_export), "--out", str(tmp_path / "t")]).exit_code == 0
+    examples = runner.invoke(main, ["sql", str(tmp_path / "t"), "--examples"])
+    assert examples.exit_code == 0, examples.output
+    assert all(f"-- {title}" in examples.output for title in EXAMPLES)
+    # a statement may span lines; an error is reported and the shell goes on
+    shell = runner.invoke(main, ["sql", str(tmp_path / "t")],
+                          input="select count(*) as n\nfrom objects;\nselect nope;\nselect 41 + 1 as answer;\n")
+    assert shell.exit_code == 0, shell.output
+    assert "36" in shell.output and "nope" in shell.output and "42" in shell.output
+
+
+def test_emulator_command_serves_what_it_lists(tmp_path: Path) -> None:
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    from lb_export_pipeline.labelbox import ClientConfig, LabelboxClient
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cli = Path(sys.executable).parent / "lb-export"
+    proc = subprocess.Popen([str(cli), "emulator", "--port", str(port), "--models", "1", "--runs-per-model", "2",
+                             "--rows", "5"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        lines: list[str] = []
+        assert proc.stdout is not None
+        deadline = time.monotonic() + 60
+        while not any("export LABELBOX_ENDPOINT" in line for line in lines):
+            assert time.monotonic() < deadline and proc.poll() is None, "".join(lines)
+            lines.append(proc.stdout.readline())
+        listed = {line.split()[2] for line in lines if line.strip().startswith("model run")}
+        client = LabelboxClient(config=ClientConfig.create("anything", f"http://127.0.0.1:{port}/graphql"))
+        served = {run.id for model in client.list_models() for run in client.list_model_runs(model.id)}
+        assert len(listed) == 3 and listed == served  # 2 synthetic runs + the fixture run
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
