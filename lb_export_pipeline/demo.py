@@ -64,7 +64,7 @@ def run_demo(home: Path, console: Console | None = None, emulator_state: Any = N
     with EmulatorServer(emulator_state) as emulator:
         os.environ["LABELBOX_ENDPOINT"] = emulator.graphql_url
         console.print(f"[bold]1.[/] Labelbox emulator at {emulator.graphql_url}")
-        defs = build_definitions()
+        defs = build_definitions(export_options={"poll_interval_seconds": 0.5})  # the emulator is quick
         instance = dg.DagsterInstance.get()
         sensor = defs.resolve_sensor_def("labelbox_model_runs_sensor")
         context = dg.build_sensor_context(instance=instance, resources={"labelbox": (defs.resources or {})["labelbox"]})
