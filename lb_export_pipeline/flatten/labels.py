@@ -27,6 +27,8 @@ _LABEL_FIELDS = frozenset({"label_kind", "version", "id", "annotations", "label_
 _ANNOTATION_FIELDS = frozenset({
     "objects", "classifications", "relationships", "frames", "segments", "key_frame_feature_map", "groups",
 })
+# Audio labels carry an empty ``timestamp: {}``; a non-empty one is kept in ``extra``.
+_ANNOTATION_OR_EMPTY = _ANNOTATION_FIELDS | {"timestamp"}
 _DETAIL_FIELDS = frozenset({"created_at", "updated_at", "created_by", "content_last_updated_at", "reviews"})
 _PERFORMANCE_FIELDS = frozenset({"seconds_to_create", "seconds_to_review", "skipped"})
 _RELATIONSHIP_FIELDS = frozenset({
@@ -93,7 +95,7 @@ def walk_label(label: dict[str, Any], source: str, data_row_id: str, rows: LineR
     perf = label.get("performance_details") or {}
     extra = merge_extra(
         label=unknown_fields(label, _LABEL_FIELDS),
-        annotations=unknown_fields(ann, _ANNOTATION_FIELDS),
+        annotations=unknown_fields(ann, _ANNOTATION_FIELDS if ann.get("timestamp") else _ANNOTATION_OR_EMPTY),
         label_details=unknown_fields(details, _DETAIL_FIELDS),
         performance_details=unknown_fields(perf, _PERFORMANCE_FIELDS),
     )
@@ -199,7 +201,9 @@ def _walk_video(
             raise as_field_error(exc, f"frames.{fkey}") from None
 
     # One objects row per track: every feature seen in frames, segments or the keyframe map.
-    for fid in {**tracks, **dict.fromkeys(segments), **dict.fromkeys(key_frames)}:
+    # An empty entry (DICOM lists every view for every feature: {"Coronal": {}}) is no track.
+    marked = [fid for source in (segments, key_frames) for fid, v in source.items() if v]
+    for fid in {**tracks, **dict.fromkeys(marked)}:
         t = tracks.get(fid)
         o = t[0] if t else {}
         spans = segments.get(fid)
@@ -231,7 +235,7 @@ def _walk_dicom(ann: dict[str, Any], groups: dict[str, Any], ref: Row, rows: Lin
         try:
             group_keys = {fid: marks.get(name) for fid, marks in key_frames.items() if isinstance(marks, dict)}
             frames += _walk_video(g.get("frames") or {}, segments.get(name) or {},
-                                  {k: v for k, v in group_keys.items() if v is not None}, ref, name, rows, line)
+                                  {k: v for k, v in group_keys.items() if v}, ref, name, rows, line)
             classes = g.get("classifications")
             if classes:
                 walk_classifications(classes, rows.classifications, ref, None, name, None, None, 0, None, line)

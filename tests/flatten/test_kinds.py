@@ -82,3 +82,30 @@ def test_malformed_model_entries_name_their_path(line: dict[str, Any], message: 
     with pytest.raises(FieldError) as info:
         flatten_line(line, 1)
     assert str(info.value) == message
+
+
+def test_dicom_views_a_feature_is_not_in_give_no_track(tmp_path: Path, duck: Any) -> None:
+    polyline = {"feature_id": "f-1", "name": "polyline", "annotation_kind": "DICOMPolyline", "classifications": [],
+                "line": [{"x": 1.5, "y": 2}, {"x": 3, "y": 4}]}
+    annotations = {
+        "groups": {"Axial": {"name": "Axial", "classifications": [], "frames": {"1": {"objects": {"f-1": polyline}}}},
+                   "Sagittal": {"name": "Sagittal", "classifications": [], "frames": {}},
+                   "Coronal": {"name": "Coronal", "classifications": [], "frames": {}}},
+        "segments": {"Axial": {"f-1": [[1, 1]]}, "Sagittal": {}, "Coronal": {}},
+        "key_frame_feature_map": {"f-1": {"Axial": {"1": True}, "Coronal": {}, "Sagittal": {}}},
+        "classifications": [],
+    }
+    flatten_export(write_lines(tmp_path / "x.ndjson", [_line(annotations)]), tmp_path / "out")
+    con = duck(tmp_path / "out")
+    tracks = con.execute("select dicom_group, first_frame, last_frame, frame_count, keyframe_count from objects")
+    assert tracks.fetchall() == [("Axial", 1, 1, 1, 1)]
+    assert con.execute("select dicom_group, frame, keyframe from video_frames").fetchall() == [("Axial", 1, True)]
+
+
+def test_audio_labels_empty_timestamp_is_not_extra_but_a_filled_one_is_kept(tmp_path: Path, duck: Any) -> None:
+    empty = _line({"classifications": [], "segments": {}, "timestamp": {}})
+    filled = _line({"classifications": [], "segments": {}, "timestamp": {"start": 1.5}})
+    filled["data_row"]["id"] = "dr-2"
+    flatten_export(write_lines(tmp_path / "x.ndjson", [empty, filled]), tmp_path / "out")
+    rows = duck(tmp_path / "out").execute("select data_row_id, extra from labels order by 1").fetchall()
+    assert rows == [("dr-1", None), ("dr-2", '{"annotations":{"timestamp":{"start":1.5}}}')]
