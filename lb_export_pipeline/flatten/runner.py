@@ -41,6 +41,9 @@ Progress = Callable[[int, int], None]
 """Called with (input bytes done, lines done) as a flatten advances."""
 
 MIN_BYTES_PER_WORKER = 32 << 20  # below this a second process costs more than it saves
+# The calling process reads the first range while the others start (~0.5 s to spawn and import):
+# it reads this much more than each of them (measured best at 24 MB on 100 MB, 2 processes).
+HEAD_START_BYTES = 24 << 20
 _PROGRESS_BYTES = 4 << 20  # report progress this often: lines range from 1 KB to megabytes
 
 
@@ -303,7 +306,7 @@ def flatten_export(
     n = max(1, min(workers, size // max(1, min_bytes_per_worker) or 1))
     ranges: list[ByteRange | None] = [None]
     if n > 1 and not is_gzip(src):
-        ranges = list(split_ranges(src, n))
+        ranges = list(split_ranges(src, n, first_extra=HEAD_START_BYTES))
 
     remote = is_remote(out)
     # Object stores: stage on local disk, then publish each partition as one Delta commit.

@@ -62,12 +62,13 @@ def test_wrong_type_names_the_column_and_keeps_the_rest(tmp_path: Path, duck: An
 
 def test_wrong_types_in_both_workers_ranges_are_found(tmp_path: Path) -> None:
     rows = seed_rows()
-    lines = [rows[1]] * 30 + [_bad_bbox_row()] + [rows[1]] * 30 + [_bad_bbox_row()] + [rows[1]] * 30
+    # the first range gets a head start (up to half the file more): the second bad line sits near the end
+    lines = [rows[1]] * 30 + [_bad_bbox_row()] + [rows[1]] * 55 + [_bad_bbox_row()] + [rows[1]] * 5
     result = flatten_export(write_lines(tmp_path / "export.ndjson", lines), tmp_path / "out",
                             workers=2, min_bytes_per_worker=1)
     assert result.workers == 2 and result.strict_rerun
     records = read_quarantine(result.partitions[IMAGE_RUN].quarantine_path)  # type: ignore[arg-type]
-    assert [(r["line"], r["field"]) for r in records] == [(31, "objects.bbox_top"), (62, "objects.bbox_top")]
+    assert [(r["line"], r["field"]) for r in records] == [(31, "objects.bbox_top"), (87, "objects.bbox_top")]
     assert result.rows["data_rows"] == 90
 
 

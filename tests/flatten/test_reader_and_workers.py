@@ -27,6 +27,11 @@ def test_ranges_cover_every_line_once_with_absolute_numbers(tmp_path: Path) -> N
         assert ranges[0].start == 0 and ranges[-1].end == export.stat().st_size
         pieces = [item for r in ranges for item in LineSource(export, r)]
         assert pieces == whole
+    # the first range can be given a head start; every line is still read once
+    size = export.stat().st_size
+    even, ahead = split_ranges(export, 2), split_ranges(export, 2, first_extra=size // 4)
+    assert ahead[0].end > even[0].end
+    assert [item for r in ahead for item in LineSource(export, r)] == whole
 
 
 def test_two_workers_write_the_same_rows_as_one(tmp_path: Path, duck: Any) -> None:
