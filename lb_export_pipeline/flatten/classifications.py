@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import STRUCTURAL_ERRORS, as_field_error
+from .errors import STRUCTURAL_ERRORS, FieldError, as_field_error, json_type
 from .values import merge_extra, unknown_fields
 
 Row = tuple[Any, ...]
@@ -60,6 +60,8 @@ def walk_classifications(
     ``ref`` is (data_row_id, source, label_id); ``prefix`` the path of the enclosing answer;
     ``field`` the name ``items`` has in the line, which error paths start from.
     """
+    if not isinstance(items, list):
+        raise FieldError(field, f"expected an array, got {json_type(items)}")
     for i, q in enumerate(items):
         try:
             qget = q.get

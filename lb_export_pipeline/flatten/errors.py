@@ -9,6 +9,7 @@ The runner adds the file name and line number and sends the line to quarantine.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 
 class FieldError(ValueError):
@@ -29,6 +30,14 @@ class FieldError(ValueError):
 
 _JSON_NAMES = {"str": "a string", "int": "a number", "float": "a number", "bool": "a boolean",
                "NoneType": "null", "list": "an array", "dict": "an object"}
+
+
+def json_type(value: Any) -> str:
+    """What ``value`` is, in JSON's words ("a string", "an array", "null"...)."""
+    name = type(value).__name__
+    return _JSON_NAMES.get(name, name)
+
+
 _WANTS_OBJECT = re.compile(r"'(\w+)' object (?:has no attribute '(?:get|keys|items)'|is not subscriptable)")
 _WANTS_ARRAY = re.compile(r"'(\w+)' object is not iterable")
 
@@ -42,6 +51,8 @@ def _shape_problem(exc: Exception) -> str:
         return f"expected an array, got {_JSON_NAMES.get(match.group(1), match.group(1))}"
     if "string indices must be integers" in text:
         return "expected an object, got a string"
+    if "list indices must be integers" in text:
+        return "expected an object, got an array"
     return f"unexpected shape ({text})"
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .errors import STRUCTURAL_ERRORS, as_field_error
+from .errors import STRUCTURAL_ERRORS, FieldError, as_field_error, json_type
 from .values import to_json
 
 Geometry = tuple[Any, ...]
@@ -51,7 +51,7 @@ def _points(kind: str, key: str) -> Callable[[dict[str, Any]], Geometry]:
     def read(o: dict[str, Any]) -> Geometry:
         pts = o[key]
         if not isinstance(pts, list):
-            raise TypeError(f"{key} is {type(pts).__name__}, expected a list of {{x, y}}")
+            raise FieldError("", f"expected an array of {{x, y}} points, got {json_type(pts)}")
         return (kind,) + _PAD[6] + (pts,) + _PAD[14]
 
     return read
@@ -132,6 +132,8 @@ READERS: tuple[tuple[str, Callable[[dict[str, Any]], Geometry], frozenset[str]],
 
 def read_geometry(o: dict[str, Any]) -> tuple[Geometry, frozenset[str]]:
     """The object's geometry columns and the set of fields they account for."""
+    if type(o) is not dict:
+        raise FieldError("", f"expected an object, got {json_type(o)}")
     for key, reader, known in READERS:
         if key in o:
             try:

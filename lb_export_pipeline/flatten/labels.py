@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from .classifications import walk_classifications
-from .errors import STRUCTURAL_ERRORS, FieldError, as_field_error
+from .errors import STRUCTURAL_ERRORS, FieldError, as_field_error, json_type
 from .geometry import NO_GEOMETRY, read_geometry
 from .values import json_or_none, merge_extra, timestamp, unknown_fields
 
@@ -167,6 +167,8 @@ def _walk_video(
                 try:
                     get = o.get  # bound once: this loop runs for every object of every frame
                     fid: Any = get("feature_id") or (key if isinstance(key, str) else None)
+                    if fid is not None and type(fid) is not str:  # it keys the track
+                        raise FieldError("feature_id", f"expected a string, got {json_type(fid)}")
                     ks = keyframe_sets.get(fid)
                     if ks is None:
                         ks = keyframe_sets[fid] = _keyframes(key_frames.get(fid))
@@ -187,6 +189,8 @@ def _walk_video(
                             t[2] = n
                         t[3] += 1
                     if confidence is not None:
+                        if type(confidence) not in (int, float):
+                            raise FieldError("confidence", f"expected a number, got {json_type(confidence)}")
                         t[4] += confidence
                         t[5] += 1
                     nested = get("classifications")
@@ -247,6 +251,8 @@ def _walk_dicom(ann: dict[str, Any], groups: dict[str, Any], ref: Row, rows: Lin
 def _walk_relationships(rels: list[dict[str, Any]], ref: Row, rows: LineRows, line: int) -> None:
     for i, r in enumerate(rels):
         try:
+            if type(r) is not dict:
+                raise FieldError("", f"expected an object, got {json_type(r)}")
             if "unidirectional_relationship" in r:
                 kind, body = "unidirectional", r["unidirectional_relationship"]
             elif "bidirectional_relationship" in r:

@@ -109,3 +109,23 @@ def test_audio_labels_empty_timestamp_is_not_extra_but_a_filled_one_is_kept(tmp_
     flatten_export(write_lines(tmp_path / "x.ndjson", [empty, filled]), tmp_path / "out")
     rows = duck(tmp_path / "out").execute("select data_row_id, extra from labels order by 1").fetchall()
     assert rows == [("dr-1", None), ("dr-2", '{"annotations":{"timestamp":{"start":1.5}}}')]
+
+
+@pytest.mark.parametrize(("annotations", "message"), [
+    ({"classifications": 3}, "annotations.classifications: expected an array, got a number"),
+    ({"objects": [None]}, "annotations.objects[0]: expected an object, got null"),
+    ({"objects": [{"line": 2.5}]}, "annotations.objects[0].line: expected an array of {x, y} points, got a number"),
+    ({"objects": [{"bounding_box": [1, 2, 3, 4]}]},
+     "annotations.objects[0].bounding_box: expected an object, got an array"),
+    ({"objects": [{"classifications": [{"radio_answer": {"classifications": True}}]}]},
+     "annotations.objects[0].classifications[0].radio_answer.classifications: expected an array, got a boolean"),
+    ({"relationships": [7]}, "annotations.relationships[0]: expected an object, got a number"),
+    ({"frames": {"1": {"objects": {"f-1": {"confidence": "high", "point": {"x": 1, "y": 2}}}}}},
+     "annotations.frames.1.objects.f-1.confidence: expected a number, got a string"),
+    ({"frames": {"1": {"objects": [{"feature_id": ["a"], "point": {"x": 1, "y": 2}}]}}},
+     "annotations.frames.1.objects.0.feature_id: expected a string, got an array"),
+])
+def test_wrong_shapes_are_said_in_json_terms_at_their_path(annotations: dict[str, Any], message: str) -> None:
+    with pytest.raises(FieldError) as info:
+        flatten_line(_line(annotations), 1)
+    assert str(info.value) == f"experiments.m-1.runs.{RUN}.labels[0].{message}"
