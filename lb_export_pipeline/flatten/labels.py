@@ -147,7 +147,7 @@ def _frame_number(key: Any) -> int:
 def _walk_video(
     frames: dict[str, Any],
     segments: dict[str, Any],
-    key_frames: dict[str, Any],
+    key_frames: dict[Any, Any],  # looked up by track id, which may be None
     ref: Row,
     group: str | None,
     rows: LineRows,
@@ -155,9 +155,9 @@ def _walk_video(
 ) -> int:
     """Frames and tracks of one video (or one DICOM view). Returns the number of frames."""
     frame_rows, classification_rows = rows.video_frames, rows.classifications
-    keyframe_sets: dict[str, set[int]] = {}
+    keyframe_sets: dict[str | None, set[int]] = {}
     # feature_id -> [first object, first frame, last frame, frame count, confidence sum, confidences]
-    tracks: dict[str, list[Any]] = {}
+    tracks: dict[str | None, list[Any]] = {}
 
     for fkey, frame in frames.items():
         n = _frame_number(fkey)
@@ -206,8 +206,8 @@ def _walk_video(
 
     # One objects row per track: every feature seen in frames, segments or the keyframe map.
     # An empty entry (DICOM lists every view for every feature: {"Coronal": {}}) is no track.
-    marked = [fid for source in (segments, key_frames) for fid, v in source.items() if v]
-    for fid in {**tracks, **dict.fromkeys(marked)}:
+    marked: list[str | None] = [fid for source in (segments, key_frames) for fid, v in source.items() if v]
+    for fid in dict.fromkeys([*tracks, *marked]):
         t = tracks.get(fid)
         o = t[0] if t else {}
         spans = segments.get(fid)
