@@ -33,12 +33,16 @@ def main() -> None:
 @main.command()
 @click.argument("export", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--out", "out", required=True, help="Tables root: a folder (or an object-store URI).")
-@click.option("--workers", default=1, show_default=True, help="Processes to split a large plain file across.")
+@click.option("--workers", default=0, show_default=True,
+              help="Processes to split a large plain file across; 0: one per CPU core (a file under 32 MB "
+                   "per process uses fewer).")
 @click.option("--model-run-id", default=None, help="Write only this model run (and attribute run-less rows to it).")
 def flatten(export: Path, out: str, workers: int, model_run_id: str | None) -> None:
     """Flatten a downloaded export file into tables under --out."""
     from .flatten import InvalidPartitionValue, NotNdjsonError, flatten_export
     from .progress import byte_progress
+
+    workers = workers or os.cpu_count() or 1
 
     try:
         with byte_progress(console, export.stat().st_size, f"flatten {export.name}") as advance:

@@ -184,7 +184,7 @@ def _flatten_range(task: _WorkerTask, progress: Progress | None, shared: Any) ->
                 if progress is not None:
                     progress(source.bytes_done, lines)
                 if shared is not None:
-                    shared[task.worker] = source.bytes_done
+                    shared[2 * task.worker], shared[2 * task.worker + 1] = source.bytes_done, lines
             if not raw.strip():
                 continue  # a blank line (e.g. a trailing newline) carries no data row
             try:
@@ -226,7 +226,7 @@ def _flatten_range(task: _WorkerTask, progress: Progress | None, shared: Any) ->
     if progress is not None:
         progress(source.bytes_done, lines)
     if shared is not None:
-        shared[task.worker] = source.bytes_done
+        shared[2 * task.worker], shared[2 * task.worker + 1] = source.bytes_done, lines
     return _WorkerResult(counts, dict(quarantine.counts), lines, source.bytes_done, skipped, first_errors)
 
 
@@ -248,11 +248,11 @@ def _run_all(tasks: list[_WorkerTask], progress: Progress | None) -> list[_Worke
     # The first range runs here, where everything is already imported; the others in fresh
     # processes. spawn, not fork: the caller may be a threaded Dagster run worker.
     ctx = multiprocessing.get_context("spawn")
-    shared = ctx.Array("q", len(tasks), lock=False)
+    shared = ctx.Array("q", 2 * len(tasks), lock=False)  # (bytes, lines) per worker
 
     def overall(done: int, lines: int) -> None:
         if progress is not None:
-            progress(done + sum(shared), lines)
+            progress(done + sum(shared[0::2]), lines + sum(shared[1::2]))
 
     with ProcessPoolExecutor(len(tasks) - 1, mp_context=ctx, initializer=_init_pool, initargs=(shared,)) as pool:
         futures = [pool.submit(_pool_worker, t) for t in tasks[1:]]
@@ -264,7 +264,7 @@ def _run_all(tasks: list[_WorkerTask], progress: Progress | None) -> list[_Worke
             raise
         while not all(f.done() for f in futures):
             time.sleep(0.1)
-            overall(first.bytes, 0)
+            overall(first.bytes, first.lines)
         return [first, *(f.result() for f in futures)]
 
 

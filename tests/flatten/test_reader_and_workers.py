@@ -37,12 +37,12 @@ def test_ranges_cover_every_line_once_with_absolute_numbers(tmp_path: Path) -> N
 def test_two_workers_write_the_same_rows_as_one(tmp_path: Path, duck: Any) -> None:
     export = _synthetic(tmp_path / "s.ndjson", 120)
     one = flatten_export(export, tmp_path / "one", workers=1)
-    reports: list[int] = []
+    reports: list[tuple[int, int]] = []
     two = flatten_export(export, tmp_path / "two", workers=2, min_bytes_per_worker=1,
-                         progress=lambda done, lines: reports.append(done))
+                         progress=lambda done, lines: reports.append((done, lines)))
     assert two.workers == 2
-    # progress counts both workers' bytes, ending at the whole file
-    assert reports and max(reports) == export.stat().st_size
+    # progress counts both workers' bytes and lines, ending at the whole file
+    assert reports and max(reports) == (export.stat().st_size, two.lines)
     assert one.rows == two.rows
     assert len(one.partitions) == 2  # some rows sit in a second model run
     a, b = duck(tmp_path / "one"), duck(tmp_path / "two")
