@@ -30,7 +30,8 @@ class LabelboxExportComponent(dg.Component, dg.Model, dg.Resolvable):
     model_ids: list[str] | None = Field(default=None, description="Models the sensor follows (all if empty).")
     model_run_ids: list[str] | None = Field(default=None, description="Or exactly these model runs.")
     reexport_cron: str | None = Field(default=None, description="Cron of the re-export schedule.")
-    flatten_workers: int = Field(default=1, description="Processes per large export.")
+    flatten_workers: int | None = Field(default=None, description="Processes per large export "
+                                                                  "(default: env LB_FLATTEN_WORKERS, else 1).")
     export_options: dict[str, Any] = Field(default_factory=dict,
                                            description="LabelboxResource export options, e.g. {embeddings: true}.")
 

@@ -27,7 +27,7 @@ def build_definitions(
     model_ids: list[str] | None = None,
     model_run_ids: list[str] | None = None,
     reexport_cron: str | None = None,
-    flatten_workers: int = 1,
+    flatten_workers: int | None = None,
     export_options: dict[str, Any] | None = None,
 ) -> dg.Definitions:
     """The code location. Every argument defaults to its environment variable (see the README).
@@ -36,8 +36,8 @@ def build_definitions(
     UI); when that variable is unset, the resource uses ``LABELBOX_ENDPOINT`` or the local emulator.
     """
     api_key = dg.EnvVar(api_key_env) if os.environ.get(api_key_env) else None
-    storage = StorageResource(root=root, flatten_workers=flatten_workers) if root else \
-        StorageResource(flatten_workers=flatten_workers)
+    storage_args: dict[str, Any] = {"root": root, "flatten_workers": flatten_workers}
+    storage = StorageResource(**{k: v for k, v in storage_args.items() if v is not None})  # None: env default
     labelbox = LabelboxResource(
         api_key=api_key, endpoint=endpoint,
         model_ids=model_ids if model_ids is not None else _csv_env("LB_MODEL_IDS"),

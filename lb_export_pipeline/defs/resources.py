@@ -33,6 +33,7 @@ MANIFEST_FILE = "manifest.json"  # written last: its presence means the landing 
 RAW_FILES = (EXPORT_FILE, SPLITS_FILE, MANIFEST_FILE)
 
 ROOT_ENV = "LB_EXPORT_ROOT"
+WORKERS_ENV = "LB_FLATTEN_WORKERS"
 DEFAULT_ROOT = "lb_export_data"
 log = logging.getLogger("lb_export_pipeline")
 
@@ -108,7 +109,8 @@ class StorageResource(dg.ConfigurableResource):  # type: ignore[type-arg]
 
     root: str = Field(default_factory=lambda: os.environ.get(ROOT_ENV, DEFAULT_ROOT),
                       description="Base folder (or object-store URI) of the raw and table areas [env LB_EXPORT_ROOT].")
-    flatten_workers: int = Field(default=1, description="Processes that flatten one large export.")
+    flatten_workers: int = Field(default_factory=lambda: int(os.environ.get(WORKERS_ENV, "1")),
+                                 description="Processes that flatten one large export [env LB_FLATTEN_WORKERS].")
 
     @property
     def raw_root(self) -> str:

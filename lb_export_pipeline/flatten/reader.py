@@ -37,6 +37,22 @@ def is_gzip(path: Path) -> bool:
         return f.read(2) == GZIP_MAGIC
 
 
+def gzip_size_hint(path: Path) -> int:
+    """The uncompressed size a gzip file records in its last four bytes (modulo 4 GiB, of its last
+    member): a cheap lower bound for deciding whether splitting it pays off."""
+    with open(path, "rb") as f:
+        f.seek(-4, os.SEEK_END)
+        return max(int.from_bytes(f.read(4), "little"), os.path.getsize(path))
+
+
+def gunzip(path: Path, target: Path) -> None:
+    """Decompress ``path`` into ``target`` (a gzip stream cannot be cut into byte ranges; its
+    plain copy can)."""
+    with gzip.open(path, "rb") as src, open(target, "wb") as dst:
+        while chunk := src.read(1 << 22):
+            dst.write(chunk)
+
+
 @dataclass
 class LineSource:
     """Iterates (line number, raw line bytes) and tracks how many input bytes were consumed."""

@@ -11,13 +11,15 @@ the offending line is quarantined with the column named and everything else land
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import multiprocessing
 import os
 import shutil
+import sys
 import tempfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +34,7 @@ from .errors import FieldError
 from .labels import LineRows
 from .partition_values import check_partition_value
 from .quarantine import QUARANTINE_FILE, UNATTRIBUTED_DIR, QuarantineFiles, QuarantineRecord
-from .reader import ByteRange, LineSource, is_gzip, split_ranges
+from .reader import ByteRange, LineSource, gunzip, gzip_size_hint, is_gzip, split_ranges
 from .row import flatten_line, iter_runs
 from .schemas import PARTITION_COLUMN, TABLE_NAMES, TABLES
 from .sinks import BackgroundWriter, BatchConversionError, Budget, SinkSettings, TableSink, check_row, row_checker
@@ -86,7 +88,8 @@ class FlattenResult:
 
 @dataclass(frozen=True)
 class _WorkerTask:
-    source: Path
+    source: Path  # the file read: the export, or its decompressed copy
+    name: str  # the export's file name, for quarantine records and messages
     byte_range: ByteRange | None
     staging: Path
     worker: int
@@ -126,7 +129,7 @@ class _Partition:
 
 def _quarantine_path(task: _WorkerTask, run_id: str | None) -> Path:
     if run_id is None:
-        return task.staging / UNATTRIBUTED_DIR / f"{task.source.name}.w{task.worker:02d}.ndjson"
+        return task.staging / UNATTRIBUTED_DIR / f"{task.name}.w{task.worker:02d}.ndjson"
     return task.staging / "data_rows" / f"{PARTITION_COLUMN}={run_id}" / f"_quarantine.w{task.worker:02d}.ndjson"
 
 
@@ -165,7 +168,7 @@ def _flatten_range(task: _WorkerTask, progress: Progress | None, shared: Any) ->
     loads = orjson.loads
     lines = 0
     next_report = _PROGRESS_BYTES
-    name = task.source.name
+    name = task.name
 
     def reject(obj: Any, n: int, raw: bytes, field_path: str, reason: str) -> None:
         record = QuarantineRecord(name, n, field_path, reason, raw)
@@ -242,6 +245,30 @@ def _pool_worker(task: _WorkerTask) -> _WorkerResult:
     return _run_worker(task, shared=_SHARED)
 
 
+@contextlib.contextmanager
+def _main_module_hidden() -> Iterator[None]:
+    """Start worker processes without re-running the caller's ``__main__`` in them.
+
+    Workers need nothing from it (their function lives here), and spawn would otherwise execute the
+    caller's script again: a script without an ``if __name__ == "__main__"`` guard would fail, and a
+    heavy entry point (the ``dagster`` CLI) would be imported by every worker before it starts.
+    """
+    main = sys.modules.get("__main__")
+    if main is None:
+        yield
+        return
+    spec, file = getattr(main, "__spec__", None), getattr(main, "__file__", None)
+    try:
+        main.__spec__ = None  # multiprocessing reads __spec__.name, then __file__
+        if file is not None:
+            del main.__file__
+        yield
+    finally:
+        main.__spec__ = spec
+        if file is not None:
+            main.__file__ = file
+
+
 def _run_all(tasks: list[_WorkerTask], progress: Progress | None) -> list[_WorkerResult]:
     if len(tasks) == 1:
         return [_run_worker(tasks[0], progress)]
@@ -255,7 +282,8 @@ def _run_all(tasks: list[_WorkerTask], progress: Progress | None) -> list[_Worke
             progress(done + sum(shared[0::2]), lines + sum(shared[1::2]))
 
     with ProcessPoolExecutor(len(tasks) - 1, mp_context=ctx, initializer=_init_pool, initargs=(shared,)) as pool:
-        futures = [pool.submit(_pool_worker, t) for t in tasks[1:]]
+        with _main_module_hidden():
+            futures = [pool.submit(_pool_worker, t) for t in tasks[1:]]  # starts the processes
         try:
             first = _run_worker(tasks[0], overall)
         except BaseException:
@@ -266,6 +294,15 @@ def _run_all(tasks: list[_WorkerTask], progress: Progress | None) -> list[_Worke
             time.sleep(0.1)
             overall(first.bytes, first.lines)
         return [first, *(f.result() for f in futures)]
+
+
+def _scaled(progress: Progress | None, total: int, read_total: int) -> Progress | None:
+    """Progress over a decompressed copy, reported in the export file's own bytes."""
+    if progress is None or read_total == 0:
+        return progress
+    ratio = total / read_total
+    report = progress
+    return lambda done, lines: report(int(done * ratio), lines)
 
 
 def flatten_export(
@@ -286,7 +323,8 @@ def flatten_export(
         out: the tables' root: a folder, where each table is ``<out>/<table>/model_run_id=<id>/``, or
             an object-store URI (``s3://bucket/prefix``), where each table is a Delta table with
             that layout (see ``storage``).
-        workers: processes to split a large plain file across (gzip is read by one process).
+        workers: processes to split a large file across (a large gzip file is decompressed to a
+            temporary copy in ``TMPDIR`` first, since a gzip stream cannot be cut into ranges).
         model_run_id: the model run this export is of. Only its rows are written (other runs are
             counted in ``skipped_runs``), and lines that name no run are attributed to it.
         splits: data_row_id -> split, filling ``data_rows.split`` where the export has none.
@@ -302,11 +340,19 @@ def flatten_export(
     if model_run_id is not None:
         check_partition_value(model_run_id)
     settings = settings or SinkSettings()
-    size = src.stat().st_size
-    n = max(1, min(workers, size // max(1, min_bytes_per_worker) or 1))
+    min_bytes = max(1, min_bytes_per_worker)
+    read_from, plain_copy = src, None
+    if workers > 1 and is_gzip(src) and gzip_size_hint(src) >= 2 * min_bytes:
+        # Several processes need byte ranges: read a decompressed copy (in TMPDIR, removed after).
+        plain_copy = Path(tempfile.mkdtemp(prefix="lb-flatten-src-"))
+        read_from = plain_copy / "export.ndjson"
+        gunzip(src, read_from)
+        progress = _scaled(progress, src.stat().st_size, read_from.stat().st_size)
+    size = read_from.stat().st_size
+    n = max(1, min(workers, size // min_bytes or 1))
     ranges: list[ByteRange | None] = [None]
-    if n > 1 and not is_gzip(src):
-        ranges = list(split_ranges(src, n, first_extra=HEAD_START_BYTES))
+    if n > 1 and not is_gzip(read_from):
+        ranges = list(split_ranges(read_from, n, first_extra=HEAD_START_BYTES))
 
     remote = is_remote(out)
     # Object stores: stage on local disk, then publish each partition as one Delta commit.
@@ -315,8 +361,8 @@ def flatten_export(
     try:
         strict = False
         while True:
-            tasks = [_WorkerTask(src, r, txn.new, i, model_run_id, splits, strict, settings, txn.id)
-                     for i, r in enumerate(ranges)]
+            tasks = [_WorkerTask(read_from, src.name, r, txn.new, i, model_run_id, splits, strict, settings,
+                                 txn.id) for i, r in enumerate(ranges)]
             try:
                 results = _run_all(tasks, progress)
                 break
@@ -332,6 +378,8 @@ def flatten_export(
         txn.finish()
         if remote:
             shutil.rmtree(local_out, ignore_errors=True)
+        if plain_copy is not None:
+            shutil.rmtree(plain_copy, ignore_errors=True)
     result.strict_rerun = strict
     result.workers = len(ranges)
     result.seconds = time.perf_counter() - started
