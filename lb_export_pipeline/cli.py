@@ -39,7 +39,7 @@ def main() -> None:
 @click.option("--model-run-id", default=None, help="Write only this model run (and attribute run-less rows to it).")
 def flatten(export: Path, out: str, workers: int, model_run_id: str | None) -> None:
     """Flatten a downloaded export file into tables under --out."""
-    from .flatten import InvalidPartitionValue, NotNdjsonError, flatten_export
+    from .flatten import CorruptGzipError, InvalidPartitionValue, NotNdjsonError, flatten_export
     from .progress import byte_progress
 
     workers = workers or os.cpu_count() or 1
@@ -47,7 +47,7 @@ def flatten(export: Path, out: str, workers: int, model_run_id: str | None) -> N
     try:
         with byte_progress(console, export.stat().st_size, f"flatten {export.name}") as advance:
             result = flatten_export(export, out, workers=workers, model_run_id=model_run_id, progress=advance)
-    except (NotNdjsonError, InvalidPartitionValue) as error:
+    except (NotNdjsonError, CorruptGzipError, InvalidPartitionValue) as error:
         raise click.ClickException(str(error)) from None
     table = Table(title=f"{export.name} -> {out}  ({result.lines:,} lines, {result.seconds:.1f}s, "
                         f"{result.workers} process{'es' if result.workers > 1 else ''})")

@@ -20,7 +20,7 @@ from typing import Any
 import dagster as dg
 
 from .. import quality
-from ..flatten import SCHEMA_VERSION, TABLE_NAMES, TABLES, flatten_export
+from ..flatten import SCHEMA_VERSION, TABLE_NAMES, TABLES, CorruptGzipError, NotNdjsonError, flatten_export
 from ..flatten.schemas import PARTITION_COLUMN, TableSpec
 from ..labelbox import (
     ApiLimitError,
@@ -185,8 +185,12 @@ def labelbox_tables(context: dg.AssetExecutionContext,
         manifest = json.loads((folder / MANIFEST_FILE).read_text()) if (folder / MANIFEST_FILE).exists() else {}
         splits = json.loads((folder / SPLITS_FILE).read_text()) if (folder / SPLITS_FILE).exists() else None
         report = throttled(context.log, f"flattening {model_run_id}")
-        result = flatten_export(export, storage.tables_root, model_run_id=model_run_id, splits=splits,
-                                workers=storage.flatten_workers, progress=lambda done, lines: report(done, lines))
+        try:
+            result = flatten_export(export, storage.tables_root, model_run_id=model_run_id, splits=splits,
+                                    workers=storage.flatten_workers, progress=lambda done, lines: report(done, lines))
+        except (CorruptGzipError, NotNdjsonError) as exc:
+            raise dg.Failure(f"{exc}. Materialize {RAW_KEY.to_user_string()} for this partition again.",
+                             allow_retries=False) from None
     part = result.partitions[model_run_id]
     context.log.info(f"flattened {result.lines:,} lines in {result.seconds:.1f}s: "
                      + ", ".join(f"{t} {n:,}" for t, n in part.rows.items())

@@ -3,7 +3,7 @@
 from .errors import FieldError
 from .partition_values import InvalidPartitionValue, check_partition_value
 from .quarantine import QUARANTINE_FILE, read_quarantine
-from .reader import NotNdjsonError
+from .reader import CorruptGzipError, NotNdjsonError
 from .runner import FlattenResult, PartitionResult, flatten_export
 from .schemas import PARTITION_COLUMN, SCHEMA_VERSION, TABLE_NAMES, TABLES, TableSpec
 
@@ -13,6 +13,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "TABLES",
     "TABLE_NAMES",
+    "CorruptGzipError",
     "FieldError",
     "FlattenResult",
     "InvalidPartitionValue",

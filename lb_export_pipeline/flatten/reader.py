@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import gzip
 import os
-from collections.abc import Iterator
+import zlib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
@@ -20,6 +21,18 @@ UTF8_BOM = b"\xef\xbb\xbf"
 
 class NotNdjsonError(ValueError):
     """The file is not NDJSON (one JSON object per line), e.g. a JSON array of rows."""
+
+
+class CorruptGzipError(ValueError):
+    """A gzip export ends early or is damaged (e.g. an interrupted download)."""
+
+
+_GZIP_ERRORS = (EOFError, OSError, zlib.error)  # gzip.BadGzipFile is an OSError
+
+
+def _corrupt(path: Path, where: str, exc: BaseException) -> CorruptGzipError:
+    return CorruptGzipError(f"{path}: the gzip stream is truncated or damaged after {where} ({exc}); "
+                            "download the export again")
 _SCAN = 1 << 22
 
 
@@ -40,17 +53,25 @@ def is_gzip(path: Path) -> bool:
 def gzip_size_hint(path: Path) -> int:
     """The uncompressed size a gzip file records in its last four bytes (modulo 4 GiB, of its last
     member): a cheap lower bound for deciding whether splitting it pays off."""
+    size = os.path.getsize(path)
+    if size < 4:
+        return size
     with open(path, "rb") as f:
         f.seek(-4, os.SEEK_END)
-        return max(int.from_bytes(f.read(4), "little"), os.path.getsize(path))
+        return max(int.from_bytes(f.read(4), "little"), size)
 
 
 def gunzip(path: Path, target: Path) -> None:
     """Decompress ``path`` into ``target`` (a gzip stream cannot be cut into byte ranges; its
     plain copy can)."""
+    written = 0
     with gzip.open(path, "rb") as src, open(target, "wb") as dst:
-        while chunk := src.read(1 << 22):
-            dst.write(chunk)
+        try:
+            while chunk := src.read(1 << 22):
+                dst.write(chunk)
+                written += len(chunk)
+        except _GZIP_ERRORS as exc:
+            raise _corrupt(path, f"{written:,} decompressed bytes", exc) from None
 
 
 @dataclass
@@ -67,7 +88,7 @@ class LineSource:
             if is_gzip(self.path):
                 if self.byte_range is not None:
                     raise ValueError(f"{self.path}: a gzip file cannot be split into byte ranges")
-                yield from self._lines(raw, gzip.GzipFile(fileobj=raw, mode="rb"), 1, None)
+                yield from self._lines(raw, _gzip_lines(self.path, gzip.GzipFile(fileobj=raw, mode="rb")), 1, None)
             else:
                 br = self.byte_range
                 if br is not None:
@@ -77,7 +98,7 @@ class LineSource:
             raw.close()
 
     def _lines(
-        self, raw: IO[bytes], stream: IO[bytes] | gzip.GzipFile, first: int, limit: int | None
+        self, raw: IO[bytes], stream: Iterable[bytes], first: int, limit: int | None
     ) -> Iterator[tuple[int, bytes]]:
         start = raw.tell()
         n = first
@@ -91,6 +112,20 @@ class LineSource:
             n += 1
             if limit is not None and consumed >= limit:
                 break
+
+
+def _gzip_lines(path: Path, stream: gzip.GzipFile) -> Iterator[bytes]:
+    lines = iter(stream)
+    n = 0
+    while True:
+        try:
+            line = next(lines)
+        except StopIteration:
+            return
+        except _GZIP_ERRORS as exc:
+            raise _corrupt(path, f"line {n:,}", exc) from None
+        n += 1
+        yield line
 
 
 def split_ranges(path: Path, parts: int, first_extra: int = 0) -> list[ByteRange]:

@@ -117,3 +117,21 @@ def test_missing_raw_export_names_the_asset_to_run_first(lake: Lake) -> None:
     assert f"materialize {RAW_KEY.to_user_string()} for this partition first" in str(
         failure.event_specific_data.error.message)  # type: ignore[union-attr]
     assert TABLE_KEYS["objects"].path == ["labelbox", "objects"]
+
+
+def test_a_damaged_raw_export_fails_clearly_and_keeps_the_tables(lake: Lake, duck: Any) -> None:
+    from lb_export_pipeline.defs import labelbox_tables
+
+    run = lake.emulator.state.catalog.models[0].runs[0]
+    assert lake.materialize(run.id).success
+    before = _counts(duck, lake, run.id)
+    export = lake.root / "raw" / f"model_run_id={run.id}" / "export.ndjson.gz"
+    export.write_bytes(export.read_bytes()[: export.stat().st_size // 2])  # an interrupted copy
+    result = dg.materialize([labelbox_tables], partition_key=run.id, resources=lake.resources,
+                            instance=lake.instance, raise_on_error=False)
+    assert not result.success
+    (failure,) = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    message = str(failure.event_specific_data.error.message)  # type: ignore[union-attr]
+    assert "export.ndjson.gz: the gzip stream is truncated or damaged after line" in message
+    assert f"Materialize {RAW_KEY.to_user_string()} for this partition again" in message
+    assert _counts(duck, lake, run.id) == before

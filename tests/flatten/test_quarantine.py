@@ -193,3 +193,23 @@ def test_classification_error_paths_name_every_level(tmp_path: Path) -> None:
         "annotations.objects[0].classifications[0].radio_answer"
     assert path_of({"groups": {"Axial": {"frames": {}, "classifications": [bad]}}}) == \
         "annotations.groups.Axial.classifications[0].radio_answer"
+
+
+def test_a_truncated_gzip_export_is_refused_whole_naming_the_last_good_line(tmp_path: Path, seed_export: Path,
+                                                                          duck: Any) -> None:
+    import gzip
+
+    import pytest
+
+    from lb_export_pipeline.flatten import CorruptGzipError
+
+    flatten_export(seed_export, tmp_path / "out")
+    data = gzip.compress(seed_export.read_bytes() * 40)
+    cut = tmp_path / "cut.ndjson.gz"
+    cut.write_bytes(data[: len(data) * 3 // 4])
+    for workers in (1, 2):  # two workers read through a decompressed copy: the same refusal
+        with pytest.raises(CorruptGzipError, match=r"cut\.ndjson\.gz: the gzip stream is truncated or damaged "
+                                                   r"after (line [\d,]+|[\d,]+ decompressed bytes)"):
+            flatten_export(cut, tmp_path / "out", workers=workers, min_bytes_per_worker=1)
+    # nothing of the damaged file landed; the earlier tables are intact
+    assert duck(tmp_path / "out").execute("select count(*) from data_rows").fetchone()[0] == 5
