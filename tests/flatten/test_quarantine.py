@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 from typing import Any
 
-from lb_export_pipeline.flatten import QUARANTINE_FILE, flatten_export, read_quarantine
+import pytest
+
+from lb_export_pipeline.flatten import QUARANTINE_FILE, CorruptGzipError, flatten_export, read_quarantine
 from tests.conftest import seed_rows, write_lines
 
 IMAGE_RUN = "a08c8321-3e07-06d8-43d2-a26ce0d9862c"
@@ -197,12 +200,6 @@ def test_classification_error_paths_name_every_level(tmp_path: Path) -> None:
 
 def test_a_truncated_gzip_export_is_refused_whole_naming_the_last_good_line(tmp_path: Path, seed_export: Path,
                                                                           duck: Any) -> None:
-    import gzip
-
-    import pytest
-
-    from lb_export_pipeline.flatten import CorruptGzipError
-
     flatten_export(seed_export, tmp_path / "out")
     data = gzip.compress(seed_export.read_bytes() * 40)
     cut = tmp_path / "cut.ndjson.gz"
