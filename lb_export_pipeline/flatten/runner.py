@@ -296,6 +296,20 @@ def _run_all(tasks: list[_WorkerTask], progress: Progress | None) -> list[_Worke
         return [first, *(f.result() for f in futures)]
 
 
+@contextlib.contextmanager
+def _splittable(src: Path, workers: int, min_bytes: int) -> Iterator[Path]:
+    """The file the workers read: ``src`` itself or, for a large gzip export several processes are to
+    share, a decompressed copy in ``TMPDIR`` (a gzip stream cannot be cut into byte ranges), removed
+    afterwards whatever happens, a damaged file included."""
+    if workers < 2 or not is_gzip(src) or gzip_size_hint(src) < 2 * min_bytes:
+        yield src
+        return
+    with tempfile.TemporaryDirectory(prefix="lb-flatten-src-") as folder:
+        copy = Path(folder) / "export.ndjson"
+        gunzip(src, copy)
+        yield copy
+
+
 def _scaled(progress: Progress | None, total: int, read_total: int) -> Progress | None:
     """Progress over a decompressed copy, reported in the export file's own bytes."""
     if progress is None or read_total == 0:
@@ -341,45 +355,38 @@ def flatten_export(
         check_partition_value(model_run_id)
     settings = settings or SinkSettings()
     min_bytes = max(1, min_bytes_per_worker)
-    read_from, plain_copy = src, None
-    if workers > 1 and is_gzip(src) and gzip_size_hint(src) >= 2 * min_bytes:
-        # Several processes need byte ranges: read a decompressed copy (in TMPDIR, removed after).
-        plain_copy = Path(tempfile.mkdtemp(prefix="lb-flatten-src-"))
-        read_from = plain_copy / "export.ndjson"
-        gunzip(src, read_from)
-        progress = _scaled(progress, src.stat().st_size, read_from.stat().st_size)
-    size = read_from.stat().st_size
-    n = max(1, min(workers, size // min_bytes or 1))
-    ranges: list[ByteRange | None] = [None]
-    if n > 1 and not is_gzip(read_from):
-        ranges = list(split_ranges(read_from, n, first_extra=HEAD_START_BYTES))
+    with _splittable(src, workers, min_bytes) as read_from:
+        if read_from is not src:
+            progress = _scaled(progress, src.stat().st_size, read_from.stat().st_size)
+        n = max(1, min(workers, read_from.stat().st_size // min_bytes or 1))
+        ranges: list[ByteRange | None] = [None]
+        if n > 1 and not is_gzip(read_from):
+            ranges = list(split_ranges(read_from, n, first_extra=HEAD_START_BYTES))
 
-    remote = is_remote(out)
-    # Object stores: stage on local disk, then publish each partition as one Delta commit.
-    local_out = Path(tempfile.mkdtemp(prefix="lb-flatten-")) if remote else Path(out)
-    txn = Transaction(local_out).begin()
-    try:
-        strict = False
-        while True:
-            tasks = [_WorkerTask(read_from, src.name, r, txn.new, i, model_run_id, splits, strict, settings,
-                                 txn.id) for i, r in enumerate(ranges)]
-            try:
-                results = _run_all(tasks, progress)
-                break
-            except BatchConversionError:
-                if strict:
-                    raise
-                # Some value Arrow refused: start again and check every row to find its line.
-                txn.finish()
-                txn = Transaction(local_out).begin()
-                strict = True
-        result = _commit(txn, src, results, model_run_id, str(out) if remote else None)
-    finally:
-        txn.finish()
-        if remote:
-            shutil.rmtree(local_out, ignore_errors=True)
-        if plain_copy is not None:
-            shutil.rmtree(plain_copy, ignore_errors=True)
+        remote = is_remote(out)
+        # Object stores: stage on local disk, then publish each partition as one Delta commit.
+        local_out = Path(tempfile.mkdtemp(prefix="lb-flatten-")) if remote else Path(out)
+        txn = Transaction(local_out).begin()
+        try:
+            strict = False
+            while True:
+                tasks = [_WorkerTask(read_from, src.name, r, txn.new, i, model_run_id, splits, strict, settings,
+                                     txn.id) for i, r in enumerate(ranges)]
+                try:
+                    results = _run_all(tasks, progress)
+                    break
+                except BatchConversionError:
+                    if strict:
+                        raise
+                    # Some value Arrow refused: start again and check every row to find its line.
+                    txn.finish()
+                    txn = Transaction(local_out).begin()
+                    strict = True
+            result = _commit(txn, src, results, model_run_id, str(out) if remote else None)
+        finally:
+            txn.finish()
+            if remote:
+                shutil.rmtree(local_out, ignore_errors=True)
     result.strict_rerun = strict
     result.workers = len(ranges)
     result.seconds = time.perf_counter() - started

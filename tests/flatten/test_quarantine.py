@@ -199,7 +199,12 @@ def test_classification_error_paths_name_every_level(tmp_path: Path) -> None:
 
 
 def test_a_truncated_gzip_export_is_refused_whole_naming_the_last_good_line(tmp_path: Path, seed_export: Path,
-                                                                          duck: Any) -> None:
+                                                                          duck: Any, monkeypatch: Any) -> None:
+    import tempfile
+
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     flatten_export(seed_export, tmp_path / "out")
     data = gzip.compress(seed_export.read_bytes() * 40)
     cut = tmp_path / "cut.ndjson.gz"
@@ -210,3 +215,4 @@ def test_a_truncated_gzip_export_is_refused_whole_naming_the_last_good_line(tmp_
             flatten_export(cut, tmp_path / "out", workers=workers, min_bytes_per_worker=1)
     # nothing of the damaged file landed; the earlier tables are intact
     assert duck(tmp_path / "out").execute("select count(*) from data_rows").fetchone()[0] == 5
+    assert list(scratch.iterdir()) == []  # the partial decompressed copy is removed too
