@@ -170,6 +170,13 @@ def _flatten_range(task: _WorkerTask, progress: Progress | None, shared: Any) ->
     next_report = _PROGRESS_BYTES
     name = task.name
 
+    def report() -> None:
+        """Bytes and lines done: to the caller's callback here, to the parent through ``shared``."""
+        if progress is not None:
+            progress(source.bytes_done, lines)
+        if shared is not None:
+            shared[2 * task.worker], shared[2 * task.worker + 1] = source.bytes_done, lines
+
     def reject(obj: Any, n: int, raw: bytes, field_path: str, reason: str) -> None:
         record = QuarantineRecord(name, n, field_path, reason, raw)
         if len(first_errors) < 20:
@@ -184,10 +191,7 @@ def _flatten_range(task: _WorkerTask, progress: Progress | None, shared: Any) ->
             lines += 1
             if source.bytes_done >= next_report:
                 next_report = source.bytes_done + _PROGRESS_BYTES
-                if progress is not None:
-                    progress(source.bytes_done, lines)
-                if shared is not None:
-                    shared[2 * task.worker], shared[2 * task.worker + 1] = source.bytes_done, lines
+                report()
             if not raw.strip():
                 continue  # a blank line (e.g. a trailing newline) carries no data row
             try:
@@ -226,10 +230,7 @@ def _flatten_range(task: _WorkerTask, progress: Progress | None, shared: Any) ->
     finally:
         quarantine.close()
         writer.close()
-    if progress is not None:
-        progress(source.bytes_done, lines)
-    if shared is not None:
-        shared[2 * task.worker], shared[2 * task.worker + 1] = source.bytes_done, lines
+    report()
     return _WorkerResult(counts, dict(quarantine.counts), lines, source.bytes_done, skipped, first_errors)
 
 
