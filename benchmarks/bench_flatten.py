@@ -103,6 +103,18 @@ def generate(size_mb: int) -> Path:
     return path
 
 
+def first_lines(mb: int) -> tuple[list[bytes], int]:
+    """The first ``mb`` MB of the 1 GB export as whole lines held in memory, and their size in bytes."""
+    lines, size = [], 0
+    with open(generate(1000), "rb") as f:
+        for line in f:
+            lines.append(line)
+            size += len(line)
+            if size >= mb * 1_000_000:
+                break
+    return lines, size
+
+
 def measure(label: str, code: str, *args: str) -> dict[str, float | str]:
     """Run ``code`` in a fresh interpreter; wall time and peak RSS (largest process, and whole tree)."""
     started = time.perf_counter()

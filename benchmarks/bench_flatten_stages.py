@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
-from bench_flatten import generate  # noqa: E402
+from bench_flatten import first_lines  # noqa: E402
 
 from lb_export_pipeline.flatten.row import flatten_line  # noqa: E402
 from lb_export_pipeline.flatten.schemas import TABLES  # noqa: E402
@@ -70,14 +70,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--mb", type=int, default=60)
     args = parser.parse_args()
-    source = generate(1000)
-    lines, size = [], 0
-    with open(source, "rb") as f:
-        for line in f:
-            lines.append(line)
-            size += len(line)
-            if size >= args.mb * 1_000_000:
-                break
+    lines, size = first_lines(args.mb)
     gc.disable()  # as the flatten worker does
     pa.array(["warm up"])
     parse = None

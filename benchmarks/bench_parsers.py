@@ -29,7 +29,7 @@ import orjson
 
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
-from bench_flatten import generate  # noqa: E402
+from bench_flatten import first_lines  # noqa: E402
 
 from lb_export_pipeline.flatten.row import flatten_line  # noqa: E402
 
@@ -187,13 +187,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--mb", type=int, default=60)
     args = parser.parse_args()
-    lines, size = [], 0
-    with open(generate(1000), "rb") as f:
-        for line in f:
-            lines.append(line)
-            size += len(line)
-            if size >= args.mb * 1_000_000:
-                break
+    lines, size = first_lines(args.mb)
     gc.disable()  # as the flatten worker does
     typed = msgspec.json.Decoder(Line)
     plain = msgspec.json.Decoder()
