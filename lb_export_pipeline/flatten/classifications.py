@@ -67,8 +67,7 @@ def walk_classifications(
             qget = q.get
             qname = qget("name")
             path = (qname or qget("feature_id") or "?") if prefix is None else f"{prefix}/{qname}"
-            radio = qget("radio_answer")  # by far the most common form: skip the search
-            kind, answers, answer_key = ("radio", (radio,), "radio_answer") if radio is not None else _answers(q)
+            kind, answers, answer_key = _answers(q)
             q_extra = dict(q) if kind == "unknown" else (
                 None if q.keys() <= _QUESTION_FIELDS else unknown_fields(q, _QUESTION_FIELDS))
             for j, a in enumerate(answers):

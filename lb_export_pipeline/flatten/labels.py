@@ -239,7 +239,7 @@ def _walk_dicom(ann: dict[str, Any], groups: dict[str, Any], ref: Row, rows: Lin
         try:
             group_keys = {fid: marks.get(name) for fid, marks in key_frames.items() if isinstance(marks, dict)}
             frames += _walk_video(g.get("frames") or {}, segments.get(name) or {},
-                                  {k: v for k, v in group_keys.items() if v}, ref, name, rows, line)
+                                  {k: v for k, v in group_keys.items() if v is not None}, ref, name, rows, line)
             classes = g.get("classifications")
             if classes:
                 walk_classifications(classes, rows.classifications, ref, None, name, None, None, 0, None, line)
