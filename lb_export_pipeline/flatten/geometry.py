@@ -72,7 +72,16 @@ def _location(o: dict[str, Any]) -> Geometry:
     if groups is None:
         return ("text_span",) + _PAD[9] + (loc.get("start"), loc.get("end"), loc.get("token")) + _PAD[9]
     # Document entity: token groups, possibly over several pages.
-    text = " ".join(g["text"] for g in groups if g.get("text"))
+    texts = []
+    for i, g in enumerate(groups):
+        if type(g) is not dict:
+            raise FieldError(f"groups[{i}]", f"expected an object, got {json_type(g)}")
+        t = g.get("text")
+        if t is not None and type(t) is not str:
+            raise FieldError(f"groups[{i}].text", f"expected a string, got {json_type(t)}")
+        if t:
+            texts.append(t)
+    text = " ".join(texts)
     page = groups[0].get("page_number") if groups else None
     return ("document_tokens",) + _PAD[11] + (text or None, None, None, page, None, None,
                                                to_json(groups), None, None, None)
