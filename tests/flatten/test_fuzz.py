@@ -3,6 +3,8 @@ data_rows row) or is quarantined with a reason — nothing lost, nothing silentl
 
 from __future__ import annotations
 
+import copy
+import os
 import random
 from pathlib import Path
 from typing import Any
@@ -40,7 +42,8 @@ def _mutate(row: dict[str, Any], rng: random.Random) -> bytes:
             if rng.random() < 0.4 and isinstance(parent, dict):
                 del parent[path[-1]]
             else:
-                parent[path[-1]] = rng.choice(ODD_VALUES)
+                # a copy: a shared list could be nested into itself by a later mutation
+                parent[path[-1]] = copy.deepcopy(rng.choice(ODD_VALUES))
         except (KeyError, IndexError, TypeError):
             pass  # an earlier mutation removed the path
     text = orjson.dumps(row)
@@ -52,7 +55,8 @@ def _mutate(row: dict[str, Any], rng: random.Random) -> bytes:
 def test_mutated_rows_land_or_are_quarantined(tmp_path: Path) -> None:
     rng = random.Random(2024)
     settings = synthetic.GeneratorSettings(seed=13, video_frames=40)
-    lines = [_mutate(synthetic.make_row(settings, i, [RUN]), rng) for i in range(400)]
+    rows = int(os.environ.get("LB_FUZZ_ROWS", "400"))  # e.g. LB_FUZZ_ROWS=7500 for a longer run by hand
+    lines = [_mutate(synthetic.make_row(settings, i, [RUN]), rng) for i in range(rows)]
     export = tmp_path / "fuzz.ndjson"
     export.write_bytes(b"".join(lines))
 
