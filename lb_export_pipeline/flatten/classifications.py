@@ -26,16 +26,20 @@ _ANSWER_FIELDS = frozenset({
 })
 
 
+# (field, answer kind, holds one answer rather than a list), in the order a question is read.
+ANSWER_FORMS = (
+    ("radio_answer", "radio", True),
+    ("checklist_answers", "checklist", False),
+    ("text_answer", "text", True),
+    ("conversational_radio_answer", "radio", True),
+    ("conversational_checklist_answers", "checklist", False),
+    ("conversational_text_answer", "text", True),
+)
+
+
 def _answers(q: dict[str, Any]) -> tuple[str, Any, str]:
     """(answer kind, list of answers, the field they came from)."""
-    for key, kind, single in (
-        ("radio_answer", "radio", True),
-        ("checklist_answers", "checklist", False),
-        ("text_answer", "text", True),
-        ("conversational_radio_answer", "radio", True),
-        ("conversational_checklist_answers", "checklist", False),
-        ("conversational_text_answer", "text", True),
-    ):
+    for key, kind, single in ANSWER_FORMS:
         found = q.get(key)
         if found is not None:
             return kind, ((found,) if single else found), key

@@ -20,7 +20,7 @@ from .values import to_json
 Geometry = tuple[Any, ...]
 GEOMETRY_WIDTH = 22
 NO_GEOMETRY: Geometry = (None,) * GEOMETRY_WIDTH
-_PAD: dict[int, Geometry] = {n: (None,) * n for n in range(GEOMETRY_WIDTH + 1)}
+PAD: dict[int, Geometry] = {n: (None,) * n for n in range(GEOMETRY_WIDTH + 1)}
 
 # Object fields that every kind may carry; anything else that no geometry reader takes is "extra".
 COMMON_OBJECT_FIELDS = frozenset({
@@ -35,16 +35,16 @@ def _bbox(o: dict[str, Any]) -> Geometry:
     page = o.get("page_number")
     dims = o.get("page_dimensions")
     if page is None and dims is None:
-        return head + _PAD[17]
+        return head + PAD[17]
     width = height = None
     if dims is not None:
         width, height = dims.get("width"), dims.get("height")
-    return head + _PAD[10] + (page, width, height) + _PAD[4]
+    return head + PAD[10] + (page, width, height) + PAD[4]
 
 
 def _point(o: dict[str, Any]) -> Geometry:
     p = o["point"]
-    return ("point", None, None, None, None, p["x"], p["y"]) + _PAD[15]
+    return ("point", None, None, None, None, p["x"], p["y"]) + PAD[15]
 
 
 def _points(kind: str, key: str) -> Callable[[dict[str, Any]], Geometry]:
@@ -52,25 +52,25 @@ def _points(kind: str, key: str) -> Callable[[dict[str, Any]], Geometry]:
         pts = o[key]
         if not isinstance(pts, list):
             raise FieldError("", f"expected an array of {{x, y}} points, got {json_type(pts)}")
-        return (kind,) + _PAD[6] + (pts,) + _PAD[14]
+        return (kind,) + PAD[6] + (pts,) + PAD[14]
 
     return read
 
 
 def _mask(o: dict[str, Any]) -> Geometry:
-    return ("mask",) + _PAD[7] + (o["mask"].get("url"), None) + _PAD[12]
+    return ("mask",) + PAD[7] + (o["mask"].get("url"), None) + PAD[12]
 
 
 def _composite_mask(o: dict[str, Any]) -> Geometry:
     m = o["composite_mask"]
-    return ("mask",) + _PAD[7] + (m.get("url"), m.get("color_rgb")) + _PAD[12]
+    return ("mask",) + PAD[7] + (m.get("url"), m.get("color_rgb")) + PAD[12]
 
 
 def _location(o: dict[str, Any]) -> Geometry:
     loc = o["location"]
     groups = loc.get("groups")
     if groups is None:
-        return ("text_span",) + _PAD[9] + (loc.get("start"), loc.get("end"), loc.get("token")) + _PAD[9]
+        return ("text_span",) + PAD[9] + (loc.get("start"), loc.get("end"), loc.get("token")) + PAD[9]
     # Document entity: token groups, possibly over several pages.
     texts = []
     for i, g in enumerate(groups):
@@ -83,40 +83,40 @@ def _location(o: dict[str, Any]) -> Geometry:
             texts.append(t)
     text = " ".join(texts)
     page = groups[0].get("page_number") if groups else None
-    return ("document_tokens",) + _PAD[11] + (text or None, None, None, page, None, None,
+    return ("document_tokens",) + PAD[11] + (text or None, None, None, page, None, None,
                                                to_json(groups), None, None, None)
 
 
 def _conversational(o: dict[str, Any]) -> Geometry:
     c = o["conversational_location"]
     loc = c.get("location") or {}
-    return ("conversational_span",) + _PAD[9] + (loc.get("start"), loc.get("end"), loc.get("token")) + \
-        _PAD[6] + (c.get("message_id"), None, None)
+    return ("conversational_span",) + PAD[9] + (loc.get("start"), loc.get("end"), loc.get("token")) + \
+        PAD[6] + (c.get("message_id"), None, None)
 
 
 def _geojson(o: dict[str, Any]) -> Geometry:
     g = o["geojson"]
-    return ("geojson",) + _PAD[12] + (g.get("type"), to_json(g)) + _PAD[7]
+    return ("geojson",) + PAD[12] + (g.get("type"), to_json(g)) + PAD[7]
 
 
 def _selected_message(o: dict[str, Any]) -> Geometry:
     s = o["selected_message"]
     mid = s.get("message_id")
-    return ("message_selection",) + _PAD[18] + (mid, [mid] if mid is not None else None,
+    return ("message_selection",) + PAD[18] + (mid, [mid] if mid is not None else None,
                                                 s.get("parent_message_id"))
 
 
 def _selected_messages(o: dict[str, Any]) -> Geometry:
     s = o["selected_messages"]
     ids = [m.get("message_id") for m in s.get("messages") or ()]
-    return ("message_selection",) + _PAD[19] + (ids, s.get("parent_message_id"))
+    return ("message_selection",) + PAD[19] + (ids, s.get("parent_message_id"))
 
 
 def _ranked_messages(o: dict[str, Any]) -> Geometry:
     s = o["ranked_messages"]
     ranked = sorted(s.get("ranked_messages") or (), key=lambda m: (m.get("order") is None, m.get("order")))
     ids = [m.get("message_id") for m in ranked]
-    return ("message_selection",) + _PAD[19] + (ids, s.get("parent_message_id"))
+    return ("message_selection",) + PAD[19] + (ids, s.get("parent_message_id"))
 
 
 # Geometry key -> (reader, the object fields that reader consumes). Ordered by how common they are.
@@ -150,3 +150,5 @@ def read_geometry(o: dict[str, Any]) -> tuple[Geometry, frozenset[str]]:
             except STRUCTURAL_ERRORS as exc:
                 raise as_field_error(exc, key) from None
     return NO_GEOMETRY, COMMON_OBJECT_FIELDS
+
+READER_BY_KEY: dict[str, Callable[[dict[str, Any]], Geometry]] = {key: reader for key, reader, _ in READERS}

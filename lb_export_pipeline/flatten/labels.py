@@ -14,6 +14,7 @@ Three annotation layouts are read (labelbox-api.md, section 5):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from .classifications import walk_classifications
@@ -35,7 +36,11 @@ _RELATIONSHIP_FIELDS = frozenset({
     "feature_id", "feature_schema_id", "name", "value", "annotation_kind",
     "unidirectional_relationship", "bidirectional_relationship", "relationship",
 })
-_TRACK_TAIL = (None, None, None, None, None)  # first/last frame, frame/keyframe count, segments
+TRACK_TAIL = (None, None, None, None, None)  # first/last frame, frame/keyframe count, segments
+# feature_id -> [(feature_schema_id, name, value, annotation_kind, custom_metrics) of its first object,
+#                first frame, last frame, frame count, confidence sum, confidences]
+Tracks = dict[str | None, list[Any]]
+_NO_TRACK_HEAD = (None, None, None, None, None)
 
 
 class LineRows:
@@ -91,16 +96,41 @@ def walk_label(label: dict[str, Any], source: str, data_row_id: str, rows: LineR
         except STRUCTURAL_ERRORS as exc:
             raise as_field_error(exc, "annotations.relationships") from None
 
-    details = label.get("label_details") or {}
-    perf = label.get("performance_details") or {}
+    append_label_row(
+        rows, ref, label.get("label_kind"), label.get("version"), label.get("label_details"),
+        label.get("performance_details"), (n_objects, n_classes, n_rels), frame_count, line,
+        label_extra=unknown_fields(label, _LABEL_FIELDS),
+        annotations_extra=unknown_fields(ann, _ANNOTATION_FIELDS if ann.get("timestamp") else _ANNOTATION_OR_EMPTY),
+    )
+
+
+def append_label_row(
+    rows: LineRows,
+    ref: Row,
+    kind: Any,
+    version: Any,
+    details: Any,
+    perf: Any,
+    counts_before: tuple[int, int, int],
+    frame_count: int | None,
+    line: int,
+    *,
+    label_extra: dict[str, Any] | None = None,
+    annotations_extra: dict[str, Any] | None = None,
+) -> None:
+    """The labels row of a walked label; ``counts_before`` are the objects, classifications and
+    relationships rows there were before its walk."""
+    details = details or {}
+    perf = perf or {}
     extra = merge_extra(
-        label=unknown_fields(label, _LABEL_FIELDS),
-        annotations=unknown_fields(ann, _ANNOTATION_FIELDS if ann.get("timestamp") else _ANNOTATION_OR_EMPTY),
+        label=label_extra,
+        annotations=annotations_extra,
         label_details=unknown_fields(details, _DETAIL_FIELDS),
         performance_details=unknown_fields(perf, _PERFORMANCE_FIELDS),
     )
+    n_objects, n_classes, n_rels = counts_before
     rows.labels.append((
-        *ref, label.get("label_kind"), label.get("version"),
+        *ref, kind, version,
         timestamp(details.get("created_at"), "label_details.created_at"),
         timestamp(details.get("updated_at"), "label_details.updated_at"),
         details.get("created_by"),
@@ -120,7 +150,7 @@ def _walk_objects(objects: list[dict[str, Any]], ref: Row, rows: LineRows, line:
             fid = o.get("feature_id")
             out.append((
                 *ref, fid, o.get("feature_schema_id"), o.get("name"), o.get("value"), o.get("annotation_kind"),
-                o.get("confidence"), o.get("custom_metrics"), *geometry, None, *_TRACK_TAIL,
+                o.get("confidence"), o.get("custom_metrics"), *geometry, None, *TRACK_TAIL,
                 None if o.keys() <= known else merge_extra(object=unknown_fields(o, known)), line,
             ))
             nested = o.get("classifications")
@@ -130,7 +160,7 @@ def _walk_objects(objects: list[dict[str, Any]], ref: Row, rows: LineRows, line:
             raise as_field_error(exc, f"[{i}]") from None
 
 
-def _keyframes(marks: Any) -> set[int]:
+def keyframes(marks: Any) -> set[int]:
     """key_frame_feature_map[feature] as a set of frames: a {"<n>": bool} map or a list of frames."""
     if isinstance(marks, dict):
         return {int(k) for k, v in marks.items() if v}
@@ -156,8 +186,7 @@ def _walk_video(
     """Frames and tracks of one video (or one DICOM view). Returns the number of frames."""
     frame_rows, classification_rows = rows.video_frames, rows.classifications
     keyframe_sets: dict[str | None, set[int]] = {}
-    # feature_id -> [first object, first frame, last frame, frame count, confidence sum, confidences]
-    tracks: dict[str | None, list[Any]] = {}
+    tracks: Tracks = {}
 
     for fkey, frame in frames.items():
         n = _frame_number(fkey)
@@ -171,7 +200,7 @@ def _walk_video(
                         raise FieldError("feature_id", f"expected a string, got {json_type(fid)}")
                     ks = keyframe_sets.get(fid)
                     if ks is None:
-                        ks = keyframe_sets[fid] = _keyframes(key_frames.get(fid))
+                        ks = keyframe_sets[fid] = keyframes(key_frames.get(fid))
                     geometry, known = read_geometry(o)
                     confidence = get("confidence")
                     frame_rows.append((
@@ -179,20 +208,7 @@ def _walk_video(
                         get("annotation_kind"), n in ks, confidence, *geometry,
                         None if o.keys() <= known else merge_extra(object=unknown_fields(o, known)), line,
                     ))
-                    t = tracks.get(fid)
-                    if t is None:
-                        t = tracks[fid] = [o, n, n, 1, 0.0, 0]
-                    else:
-                        if n < t[1]:
-                            t[1] = n
-                        elif n > t[2]:
-                            t[2] = n
-                        t[3] += 1
-                    if confidence is not None:
-                        if type(confidence) not in (int, float):
-                            raise FieldError("confidence", f"expected a number, got {json_type(confidence)}")
-                        t[4] += confidence
-                        t[5] += 1
+                    see_track(tracks, fid, n, confidence, o, _track_head)
                     nested = get("classifications")
                     if nested:
                         walk_classifications(nested, classification_rows, ref, n, group, fid, fid, 0, None, line)
@@ -204,12 +220,51 @@ def _walk_video(
         except STRUCTURAL_ERRORS as exc:
             raise as_field_error(exc, f"frames.{fkey}") from None
 
-    # One objects row per track: every feature seen in frames, segments or the keyframe map.
-    # An empty entry (DICOM lists every view for every feature: {"Coronal": {}}) is no track.
+    append_tracks(rows, tracks, segments, key_frames, keyframe_sets, ref, group, line)
+    return len(frames)
+
+
+def _track_head(o: dict[str, Any]) -> tuple[Any, ...]:
+    return o.get("feature_schema_id"), o.get("name"), o.get("value"), o.get("annotation_kind"), o.get("custom_metrics")
+
+
+def see_track(
+    tracks: Tracks, fid: str | None, n: int, confidence: Any, o: Any, head: Callable[[Any], tuple[Any, ...]]
+) -> None:
+    """Widen ``fid``'s track to frame ``n`` (``head(o)`` describes a new track) and add its confidence."""
+    t = tracks.get(fid)
+    if t is None:
+        t = tracks[fid] = [head(o), n, n, 0, 0.0, 0]
+    elif n < t[1]:
+        t[1] = n
+    elif n > t[2]:
+        t[2] = n
+    t[3] += 1
+    if confidence is not None:
+        if type(confidence) not in (int, float):
+            raise FieldError("confidence", f"expected a number, got {json_type(confidence)}")
+        t[4] += confidence
+        t[5] += 1
+
+
+def append_tracks(
+    rows: LineRows,
+    tracks: Tracks,
+    segments: dict[Any, Any],
+    key_frames: dict[Any, Any],
+    keyframe_sets: dict[str | None, set[int]],
+    ref: Row,
+    group: str | None,
+    line: int,
+) -> None:
+    """One objects row per track: every feature seen in frames, segments or the keyframe map.
+
+    An empty entry (DICOM lists every view for every feature: {"Coronal": {}}) is no track.
+    """
     marked: list[str | None] = [fid for source in (segments, key_frames) for fid, v in source.items() if v]
     for fid in dict.fromkeys([*tracks, *marked]):
         t = tracks.get(fid)
-        o = t[0] if t else {}
+        head = t[0] if t else _NO_TRACK_HEAD
         spans = segments.get(fid)
         try:
             span_rows = [(s[0], s[1]) for s in spans] if spans else None
@@ -218,17 +273,21 @@ def _walk_video(
         ks = keyframe_sets.get(fid)
         if ks is None:
             try:
-                ks = _keyframes(key_frames.get(fid))
+                ks = keyframes(key_frames.get(fid))
             except (TypeError, ValueError, AttributeError):
                 raise FieldError(f"key_frame_feature_map.{fid}", "expected frame numbers") from None
         first = t[1] if t else (min(s[0] for s in span_rows) if span_rows else None)
         last = t[2] if t else (max(s[1] for s in span_rows) if span_rows else None)
         rows.objects.append((
-            *ref, fid, o.get("feature_schema_id"), o.get("name"), o.get("value"), o.get("annotation_kind"),
-            (t[4] / t[5]) if t and t[5] else None, o.get("custom_metrics"), *NO_GEOMETRY, group,
+            *ref, fid, *head[:4], (t[4] / t[5]) if t and t[5] else None, head[4], *NO_GEOMETRY, group,
             first, last, t[3] if t else 0, len(ks), span_rows, None, line,
         ))
-    return len(frames)
+
+
+def group_key_frames(key_frames: dict[str, Any], group: str) -> dict[str, Any]:
+    """A DICOM view's keyframe map: ``key_frame_feature_map`` is keyed by feature, then by view."""
+    group_keys = {fid: marks.get(group) for fid, marks in key_frames.items() if isinstance(marks, dict)}
+    return {k: v for k, v in group_keys.items() if v is not None}
 
 
 def _walk_dicom(ann: dict[str, Any], groups: dict[str, Any], ref: Row, rows: LineRows, line: int) -> int:
@@ -237,9 +296,8 @@ def _walk_dicom(ann: dict[str, Any], groups: dict[str, Any], ref: Row, rows: Lin
     frames = 0
     for name, g in groups.items():
         try:
-            group_keys = {fid: marks.get(name) for fid, marks in key_frames.items() if isinstance(marks, dict)}
             frames += _walk_video(g.get("frames") or {}, segments.get(name) or {},
-                                  {k: v for k, v in group_keys.items() if v is not None}, ref, name, rows, line)
+                                  group_key_frames(key_frames, name), ref, name, rows, line)
             classes = g.get("classifications")
             if classes:
                 walk_classifications(classes, rows.classifications, ref, None, name, None, None, 0, None, line)

@@ -7,7 +7,7 @@ read, even side by side in one line. Each run becomes one data_rows row in that 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +31,9 @@ _RUN_FIELDS = frozenset({
 _ATTACHMENT_FIELDS = frozenset({"type", "value", "name", "id"})
 _METADATA_FIELDS = frozenset({"schema_id", "schema_name", "value", "value_name"})
 _SHAPES = (("experiments", "runs"), ("models", "model_runs"))
+
+LabelWalker = Callable[[Any, str, str, LineRows, int], None]
+"""Walks one label or prediction (label, source, data_row_id, rows, line) into ``rows``."""
 
 
 @dataclass
@@ -85,12 +88,13 @@ def flatten_line(
     *,
     only_model_run: str | None = None,
     splits: Mapping[str, str] | None = None,
+    walk: LabelWalker = walk_label,
 ) -> LineResult:
     """Flatten one parsed export line. Raises FieldError naming the bad field.
 
     ``only_model_run``: keep only this run (the partition being materialized); a line without any
     run entry is attributed to it. ``splits``: data_row_id -> split for that run, used when the
-    export carries no split.
+    export carries no split. ``walk``: the label walker (``typed_walk`` passes its own).
     """
     if not isinstance(obj, dict):
         raise FieldError("", f"line is a JSON {type(obj).__name__}, expected an object (one data row)")
@@ -142,7 +146,7 @@ def flatten_line(
         except InvalidPartitionValue as exc:
             raise FieldError(entry.path, str(exc)) from None
         try:
-            result.runs[entry.run_id] = _flatten_run(entry, data_row_id, head, body, line_extra, line, splits)
+            result.runs[entry.run_id] = _flatten_run(entry, data_row_id, head, body, line_extra, line, splits, walk)
         except STRUCTURAL_ERRORS as exc:
             raise as_field_error(exc, entry.path) from None
 
@@ -169,6 +173,7 @@ def _flatten_run(
     line_extra: dict[str, Any],
     line: int,
     splits: Mapping[str, str] | None,
+    walk: LabelWalker,
 ) -> LineRows:
     rows = LineRows()
     run, model = entry.run, entry.model
@@ -177,7 +182,7 @@ def _flatten_run(
     for source, items, key in (("label", labels, "labels"), ("prediction", predictions, "predictions")):
         for i, label in enumerate(items):
             try:
-                walk_label(label, source, data_row_id, rows, line)
+                walk(label, source, data_row_id, rows, line)
             except STRUCTURAL_ERRORS as exc:
                 raise as_field_error(exc, f"{key}[{i}]") from None
     split = run.get("split") or run.get("data_split")
