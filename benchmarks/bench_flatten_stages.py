@@ -4,7 +4,9 @@
 
 Takes the first --mb MB of benchmarks/data/export-1000mb.ndjson (made by bench_flatten.py), holds
 the lines in memory (no I/O), and times, best of 2, each stage added to the previous one:
-parse (orjson) -> + walk (rows as tuples) -> + transpose (zip) -> + Arrow arrays -> + Parquet (zstd).
+parse (orjson, the floor) -> typed decode + walk (the flatten's fast path: msgspec Structs, rows as
+tuples) -> + transpose (zip) -> + Arrow arrays -> + Parquet (zstd). ``--dict`` walks with the dict
+walker instead (orjson + dicts: the path for lines the typed path refuses).
 """
 
 from __future__ import annotations
@@ -26,12 +28,13 @@ from bench_flatten import first_lines  # noqa: E402
 
 from lb_export_pipeline.flatten.row import flatten_line  # noqa: E402
 from lb_export_pipeline.flatten.schemas import TABLES  # noqa: E402
+from lb_export_pipeline.flatten.typed_walk import flatten_typed  # noqa: E402
 
-STAGES = ("parse", "+ walk", "+ transpose", "+ Arrow arrays", "+ Parquet (zstd)")
+STAGES = ("parse (orjson)", "decode + walk", "+ transpose", "+ Arrow arrays", "+ Parquet (zstd)")
 BATCH = 4096
 
 
-def run(lines: list[bytes], upto: int) -> float:
+def run(lines: list[bytes], upto: int, dict_walker: bool = False) -> float:
     started = time.perf_counter()
     buffers: dict[str, list[tuple[object, ...]]] = {name: [] for name in TABLES}
     sink = io.BytesIO()
@@ -47,10 +50,13 @@ def run(lines: list[bytes], upto: int) -> float:
                 writers[name].write_table(pa.Table.from_arrays(arrays, schema=TABLES[name].schema))
 
     for n, line in enumerate(lines, 1):
-        obj = orjson.loads(line)
         if upto == 0:
+            orjson.loads(line)
             continue
-        for rows in flatten_line(obj, n).runs.values():
+        result = None if dict_walker else flatten_typed(line, n)
+        if result is None:
+            result = flatten_line(orjson.loads(line), n)
+        for rows in result.runs.values():
             for name in TABLES:
                 table_rows = getattr(rows, name)
                 if table_rows:
@@ -69,14 +75,15 @@ def run(lines: list[bytes], upto: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--mb", type=int, default=60)
+    parser.add_argument("--dict", action="store_true", help="walk with the dict walker, not the typed path")
     args = parser.parse_args()
     lines, size = first_lines(args.mb)
     gc.disable()  # as the flatten worker does
     pa.array(["warm up"])
     parse = None
-    print(f"{size / 1e6:.0f} MB, {len(lines):,} lines, one process")
+    print(f"{size / 1e6:.0f} MB, {len(lines):,} lines, one process, {'dict' if args.dict else 'typed'} walker")
     for upto, name in enumerate(STAGES):
-        seconds = min(run(lines, upto) for _ in range(2))
+        seconds = min(run(lines, upto, args.dict) for _ in range(2))
         parse = parse or seconds
         print(f"{name:<18} {seconds:6.3f} s  {size / 1e6 / seconds:6.1f} MB/s  {parse / seconds:5.2f}x parse")
 

@@ -6,8 +6,8 @@ Takes the first --mb MB of benchmarks/data/export-1000mb.ndjson (made by bench_f
 best of 3:
 
 * orjson.loads of every line (the benchmarks' floor), and the flatten walk on top of it, for scale;
-* msgspec.json decoding into plain objects, and into typed Structs that refuse unknown fields (the
-  fast path such a design would take; refused lines would fall back to the dict walker);
+* msgspec.json decoding into plain objects, into the typed Structs of ``flatten/typed_export.py``
+  (which refuse unknown fields), and that decoding plus the typed walk: the path the flatten takes;
 * DuckDB read_json with the export's nested shape declared (MAP for keys that are ids or frame
   numbers), on one thread: the scan alone, and the scan materialized as a table.
 """
@@ -21,7 +21,6 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import msgspec
@@ -32,130 +31,8 @@ sys.path.insert(0, str(HERE))
 from bench_flatten import first_lines  # noqa: E402
 
 from lb_export_pipeline.flatten.row import flatten_line  # noqa: E402
-
-_STRICT: dict[str, Any] = {"forbid_unknown_fields": True, "gc": False}
-
-
-class Point(msgspec.Struct, **_STRICT):
-    x: float
-    y: float
-
-
-class Box(msgspec.Struct, **_STRICT):
-    top: float
-    left: float
-    height: float
-    width: float
-
-
-class Answer(msgspec.Struct, **_STRICT):
-    feature_id: str | None = None
-    feature_schema_id: str | None = None
-    name: str | None = None
-    value: str | None = None
-    content: str | None = None
-    confidence: float | None = None
-    custom_metrics: Any = None
-    classifications: list[Question] = []
-
-
-class Question(msgspec.Struct, **_STRICT):
-    feature_id: str | None = None
-    feature_schema_id: str | None = None
-    name: str | None = None
-    value: str | None = None
-    message_id: str | None = None
-    confidence: float | None = None
-    custom_metrics: Any = None
-    radio_answer: Answer | None = None
-    checklist_answers: list[Answer] | None = None
-    text_answer: Answer | None = None
-    conversational_radio_answer: Answer | None = None
-    conversational_checklist_answers: list[Answer] | None = None
-    conversational_text_answer: Answer | None = None
-
-
-class Obj(msgspec.Struct, **_STRICT):
-    feature_id: str | None = None
-    feature_schema_id: str | None = None
-    name: str | None = None
-    value: str | None = None
-    annotation_kind: str | None = None
-    confidence: float | None = None
-    custom_metrics: Any = None
-    classifications: list[Question] = []
-    bounding_box: Box | None = None
-    point: Point | None = None
-    polygon: list[Point] | None = None
-    line: list[Point] | None = None
-    mask: Any = None
-    composite_mask: Any = None
-    location: Any = None
-    geojson: Any = None
-    conversational_location: Any = None
-    page_number: int | None = None
-    page_dimensions: Any = None
-    selected_message: Any = None
-    selected_messages: Any = None
-    ranked_messages: Any = None
-
-
-class Frame(msgspec.Struct, **_STRICT):
-    objects: dict[str, Obj] = {}
-    classifications: list[Question] = []
-
-
-class Group(msgspec.Struct, **_STRICT):
-    name: str | None = None
-    frames: dict[str, Frame] = {}
-    classifications: list[Question] = []
-
-
-class Annotations(msgspec.Struct, **_STRICT):
-    objects: list[Obj] = []
-    classifications: list[Question] = []
-    relationships: list[Any] = []
-    frames: dict[str, Frame] | None = None
-    segments: dict[str, Any] | None = None
-    key_frame_feature_map: dict[str, Any] | None = None
-    groups: dict[str, Group] | None = None
-    timestamp: Any = None
-
-
-class Label(msgspec.Struct, **_STRICT):
-    id: str | None = None
-    label_kind: str | None = None
-    version: str | None = None
-    annotations: Annotations | None = None
-    label_details: Any = None
-    performance_details: Any = None
-
-
-class Run(msgspec.Struct, **_STRICT):
-    name: str | None = None
-    model_run_name: str | None = None
-    annotation_group_id: str | None = None
-    split: str | None = None
-    data_split: str | None = None
-    labels: list[Label] = []
-    predictions: list[Label] = []
-
-
-class Model(msgspec.Struct, **_STRICT):
-    name: str | None = None
-    model_name: str | None = None
-    runs: dict[str, Run] | None = None
-    model_runs: dict[str, Run] | None = None
-
-
-class Line(msgspec.Struct, **_STRICT):
-    data_row: Any
-    media_attributes: Any = None
-    attachments: Any = None
-    metadata_fields: Any = None
-    embeddings: Any = None
-    experiments: dict[str, Model] | None = None
-    models: dict[str, Model] | None = None
+from lb_export_pipeline.flatten.typed_export import LINE_DECODER  # noqa: E402
+from lb_export_pipeline.flatten.typed_walk import flatten_typed  # noqa: E402
 
 
 def _duckdb_columns() -> str:
@@ -189,7 +66,7 @@ def main() -> None:
     args = parser.parse_args()
     lines, size = first_lines(args.mb)
     gc.disable()  # as the flatten worker does
-    typed = msgspec.json.Decoder(Line)
+    typed = LINE_DECODER
     plain = msgspec.json.Decoder()
     refused = 0
 
@@ -212,6 +89,10 @@ def main() -> None:
         for n, line in enumerate(lines, 1):
             flatten_line(orjson.loads(line), n)
 
+    def typed_walk() -> None:
+        for n, line in enumerate(lines, 1):
+            flatten_typed(line, n)
+
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "lines.ndjson"
         source.write_bytes(b"".join(lines))
@@ -222,7 +103,8 @@ def main() -> None:
             ("orjson.loads (floor)", best(each(orjson.loads))),
             ("orjson.loads + flatten walk", best(walk)),
             ("msgspec, plain objects", best(each(plain.decode))),
-            ("msgspec, typed Structs", best(typed_decode)),
+            ("msgspec, typed Structs (typed_export)", best(typed_decode)),
+            ("msgspec typed + typed walk (the flatten's path)", best(typed_walk)),
             ("DuckDB read_json typed, scan (1 thread)",
              best(lambda: con.execute(f"SELECT count(*), count(experiments), count(models) FROM {scan}").fetchone())),
             ("DuckDB read_json typed, materialized (1 thread)",
