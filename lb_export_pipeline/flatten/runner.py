@@ -73,7 +73,8 @@ class FlattenResult:
     unattributed_quarantined: int = 0
     unattributed_path: Path | str | None = None
     first_errors: list[str] = field(default_factory=list)
-    # Lines the typed fast path refused (unknown fields, odd types, bad lines): read by the dict walker.
+    # Lines that landed through the dict walker: not the documented shape exactly (unknown fields, which
+    # it keeps in ``extra``, or other types), so the typed fast path left them to it.
     general_path_lines: int = 0
 
     @property
@@ -209,13 +210,13 @@ def _flatten_range(task: _WorkerTask, progress: Progress | None, shared: Any) ->
             try:
                 result = flatten_typed(raw, n, only_model_run=task.only_model_run, splits=task.splits)
                 if result is None:  # not the documented shape exactly: the dict walker reads and judges it
-                    general_lines += 1
                     try:
                         obj = loads(raw)
                     except orjson.JSONDecodeError as exc:
                         reject(None, n, raw, "", f"not valid JSON ({exc})")
                         continue
                     result = flatten_line(obj, n, only_model_run=task.only_model_run, splits=task.splits)
+                    general_lines += 1
                 if checks is not None:
                     for rows in result.runs.values():
                         for table, table_checks in checks.items():
