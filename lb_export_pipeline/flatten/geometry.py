@@ -139,6 +139,9 @@ READERS: tuple[tuple[str, Callable[[dict[str, Any]], Geometry], frozenset[str]],
 )
 
 
+READER_BY_KEY: dict[str, Callable[[dict[str, Any]], Geometry]] = {key: reader for key, reader, _ in READERS}
+
+
 def read_geometry(o: dict[str, Any]) -> tuple[Geometry, frozenset[str]]:
     """The object's geometry columns and the set of fields they account for."""
     if type(o) is not dict:
@@ -150,5 +153,3 @@ def read_geometry(o: dict[str, Any]) -> tuple[Geometry, frozenset[str]]:
             except STRUCTURAL_ERRORS as exc:
                 raise as_field_error(exc, key) from None
     return NO_GEOMETRY, COMMON_OBJECT_FIELDS
-
-READER_BY_KEY: dict[str, Callable[[dict[str, Any]], Geometry]] = {key: reader for key, reader, _ in READERS}

@@ -92,7 +92,7 @@ def walk_label(label: dict[str, Any], source: str, data_row_id: str, rows: LineR
     relationships = ann.get("relationships")
     if relationships:
         try:
-            _walk_relationships(relationships, ref, rows, line)
+            walk_relationships(relationships, ref, rows, line)
         except STRUCTURAL_ERRORS as exc:
             raise as_field_error(exc, "annotations.relationships") from None
 
@@ -306,7 +306,7 @@ def _walk_dicom(ann: dict[str, Any], groups: dict[str, Any], ref: Row, rows: Lin
     return frames
 
 
-def _walk_relationships(rels: list[dict[str, Any]], ref: Row, rows: LineRows, line: int) -> None:
+def walk_relationships(rels: list[dict[str, Any]], ref: Row, rows: LineRows, line: int) -> None:
     for i, r in enumerate(rels):
         try:
             if type(r) is not dict:

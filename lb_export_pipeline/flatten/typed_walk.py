@@ -25,15 +25,17 @@ from .labels import (
     TRACK_TAIL,
     LineRows,
     Tracks,
-    _walk_relationships,
     append_label_row,
     append_tracks,
     group_key_frames,
     keyframes,
     see_track,
+    walk_relationships,
 )
 from .row import LineResult, flatten_line
 from .typed_export import LINE_DECODER, UNSET, Frame, Group, Label, Line, Model, Obj, Question
+
+_asdict = msgspec.structs.asdict
 
 
 class _NotTyped(Exception):
@@ -57,27 +59,18 @@ def flatten_typed(
 
 def _as_line_dict(line: Line) -> dict[str, Any]:
     """The line's upper levels as the dicts ``flatten_line`` reads; labels stay Structs."""
-    return {
-        "data_row": line.data_row, "media_attributes": line.media_attributes, "attachments": line.attachments,
-        "metadata_fields": line.metadata_fields, "embeddings": line.embeddings,
-        "models": _models(line.models), "experiments": _models(line.experiments),
-    }
+    return {**_asdict(line), "models": _models(line.models), "experiments": _models(line.experiments)}
 
 
 def _models(models: dict[str, Model] | None) -> dict[str, Any] | None:
     if models is None:
         return None
-    return {
-        model_id: {
-            "model_name": m.model_name, "name": m.name,
-            "model_runs": _runs(m.model_runs), "runs": _runs(m.runs),
-        }
-        for model_id, m in models.items()
-    }
+    return {model_id: {**_asdict(m), "model_runs": _runs(m.model_runs), "runs": _runs(m.runs)}
+            for model_id, m in models.items()}
 
 
 def _runs(runs: dict[str, Any] | None) -> dict[str, Any] | None:
-    return None if runs is None else {run_id: msgspec.structs.asdict(r) for run_id, r in runs.items()}
+    return None if runs is None else {run_id: _asdict(r) for run_id, r in runs.items()}
 
 
 def walk_typed_label(label: Any, source: str, data_row_id: str, rows: LineRows, line: int) -> None:
@@ -102,7 +95,7 @@ def walk_typed_label(label: Any, source: str, data_row_id: str, rows: LineRows, 
         if ann.classifications:
             _classifications(ann.classifications, rows.classifications, ref, None, None, None, None, 0, None, line)
         if ann.relationships:
-            _walk_relationships(ann.relationships, ref, rows, line)
+            walk_relationships(ann.relationships, ref, rows, line)
     append_label_row(rows, ref, label.label_kind, label.version, label.label_details, label.performance_details,
                      counts_before, frame_count, line)
 
@@ -111,6 +104,8 @@ _GEOMETRY_KEYS = tuple(READER_BY_KEY)
 _N_KEYS = len(_GEOMETRY_KEYS)
 _GEOMETRY_START = Obj.__struct_fields__.index(_GEOMETRY_KEYS[0])  # then the other keys, then the page fields
 _ONE_SET = len(Obj.__struct_fields__) - _GEOMETRY_START - 1  # UNSET count when exactly one of them is set
+# _geometry reads the Struct's fields by position: they must follow geometry.READERS, then the page fields.
+assert Obj.__struct_fields__[_GEOMETRY_START:] == (*_GEOMETRY_KEYS, "page_number", "page_dimensions")
 _astuple = msgspec.structs.astuple
 
 

@@ -54,6 +54,24 @@ def _synthetic_lines(kind: str, shape: str, count: int = 12) -> list[bytes]:
     return [orjson.dumps(synthetic.make_row(settings, i, runs)) for i in range(count)]
 
 
+def test_structs_know_exactly_the_fields_the_dict_walker_knows() -> None:
+    """A field known to one walker and not the other would land in typed columns on one path and in
+    ``extra`` on the other."""
+    from lb_export_pipeline.flatten import classifications, geometry, labels, row, typed_export
+
+    def fields(struct: Any) -> set[str]:
+        return set(struct.__struct_fields__)
+
+    assert fields(typed_export.Line) == row._TOP_FIELDS
+    assert fields(typed_export.Model) == row._MODEL_FIELDS
+    assert fields(typed_export.Run) == row._RUN_FIELDS
+    assert fields(typed_export.Label) == labels._LABEL_FIELDS
+    assert fields(typed_export.Annotations) == labels._ANNOTATION_OR_EMPTY
+    assert fields(typed_export.Question) == classifications._QUESTION_FIELDS
+    assert fields(typed_export.Answer) == classifications._ANSWER_FIELDS
+    assert fields(typed_export.Obj) == set().union(*(known for _, _, known in geometry.READERS))
+
+
 def test_typed_path_takes_the_fixture_in_both_shapes() -> None:
     rows = seed_rows()
     lines = [orjson.dumps(r) for r in rows] + [orjson.dumps(to_experiments_shape(r)) for r in rows]
