@@ -79,7 +79,7 @@ print(r.lines, r.workers, r.quarantined, sum(r.rows.values()))
 
 
 def generate(size_mb: int) -> Path:
-    from lb_export_pipeline import synthetic
+    from lb_export_pipeline.emulator import synthetic
 
     path = DATA / f"export-{size_mb}mb.ndjson"
     if path.exists() and path.stat().st_size >= size_mb * 1_000_000:

@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from .. import synthetic
+from . import synthetic
 from .catalog import Catalog
 from .faults import Faults
 from .graphql import GraphQLError, Resolver

@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from .. import synthetic
+from . import synthetic
 from ..labelbox.types import ExportParams
 
 FIXTURE_MODEL_ID = "5eed0000-0000-4000-8000-000000000001"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .. import synthetic
+from . import synthetic
 from .catalog import Catalog
 from .tasks import TaskStore
 

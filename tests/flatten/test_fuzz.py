@@ -11,7 +11,7 @@ from typing import Any
 
 import orjson
 
-from lb_export_pipeline import synthetic
+from lb_export_pipeline.emulator import synthetic
 from lb_export_pipeline.flatten import flatten_export, read_quarantine
 
 RUN = synthetic.run_ref(13, 0, 0)

@@ -11,7 +11,7 @@ from typing import Any
 import orjson
 import pytest
 
-from lb_export_pipeline import synthetic
+from lb_export_pipeline.emulator import synthetic
 from lb_export_pipeline.flatten import flatten_export
 from lb_export_pipeline.flatten.errors import FieldError
 from lb_export_pipeline.flatten.row import LineResult, flatten_line

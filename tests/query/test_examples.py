@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from lb_export_pipeline import synthetic
+from lb_export_pipeline.emulator import synthetic
 from lb_export_pipeline.defs import DuckDBTablesResource
 from lb_export_pipeline.examples import EXAMPLES
 from lb_export_pipeline.flatten import flatten_export

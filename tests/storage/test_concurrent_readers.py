@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from lb_export_pipeline import synthetic
+from lb_export_pipeline.emulator import synthetic
 from lb_export_pipeline.flatten import flatten_export
 from lb_export_pipeline.query import connect
 

@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 import orjson
 
-from .labelbox.types import ExportParams
+from ..labelbox.types import ExportParams
 
 Shape = Literal["models", "experiments"]
 MEDIA_KINDS = ("image", "video", "text", "geospatial", "html", "conversational", "document", "audio", "dicom")
