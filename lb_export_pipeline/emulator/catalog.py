@@ -16,8 +16,8 @@ from typing import Any
 
 import orjson
 
-from . import synthetic
 from ..labelbox.types import ExportParams
+from . import synthetic
 
 FIXTURE_MODEL_ID = "5eed0000-0000-4000-8000-000000000001"
 FIXTURE_RUN_ID = "5eed0000-0000-4000-8000-0000000000f1"

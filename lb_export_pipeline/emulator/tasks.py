@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import synthetic
 from ..labelbox.types import ExportParams
+from . import synthetic
 from .catalog import Catalog, EmulatedRun, api_time
 from .faults import Faults
 
