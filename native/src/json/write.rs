@@ -1,0 +1,164 @@
+//! JSON text as orjson writes it: no spaces, UTF-8 kept, only `"`, `\` and control characters
+//! escaped, floats in shortest round-trip form with orjson's exponent rule.
+
+use std::fmt::Write as _;
+
+use super::Node;
+
+pub fn write_json(node: &Node<'_>, out: &mut String) {
+    match node {
+        Node::Null => out.push_str("null"),
+        Node::Bool(true) => out.push_str("true"),
+        Node::Bool(false) => out.push_str("false"),
+        Node::Int(i) => {
+            let _ = write!(out, "{i}");
+        }
+        Node::UInt(u) => {
+            let _ = write!(out, "{u}");
+        }
+        Node::Float(f) => write_float(*f, out),
+        Node::Str(s) => write_str(s, out),
+        Node::Arr(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_json(item, out);
+            }
+            out.push(']');
+        }
+        Node::Obj(fields) => {
+            out.push('{');
+            for (i, (k, v)) in fields.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_str(k, out);
+                out.push(':');
+                write_json(v, out);
+            }
+            out.push('}');
+        }
+    }
+}
+
+pub fn write_str(s: &str, out: &mut String) {
+    out.push('"');
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let esc: &str = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&s[start..i]);
+        if esc.is_empty() {
+            let _ = write!(out, "\\u{:04x}", b);
+        } else {
+            out.push_str(esc);
+        }
+        start = i + 1;
+    }
+    out.push_str(&s[start..]);
+    out.push('"');
+}
+
+/// Shortest round-trip digits; decimal notation for exponents -5..=15, else `d.ddde+XX` / `de-X`.
+pub fn write_float(f: f64, out: &mut String) {
+    if !f.is_finite() {
+        out.push_str("null"); // JSON has no NaN or infinity; the parser never yields them
+        return;
+    }
+    let sci = format!("{f:e}"); // e.g. "-1.2345e16", "1e-7", "0e0"
+    let (mant, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let (neg, mant) = mant.strip_prefix('-').map_or((false, mant), |m| (true, m));
+    let digits: String = mant.chars().filter(|c| *c != '.').collect();
+    if neg {
+        out.push('-');
+    }
+    if (-5..16).contains(&exp) {
+        if exp < 0 {
+            out.push_str("0.");
+            for _ in 0..(-exp - 1) {
+                out.push('0');
+            }
+            out.push_str(&digits);
+        } else {
+            let int_len = exp as usize + 1;
+            if digits.len() <= int_len {
+                out.push_str(&digits);
+                for _ in digits.len()..int_len {
+                    out.push('0');
+                }
+                out.push_str(".0");
+            } else {
+                out.push_str(&digits[..int_len]);
+                out.push('.');
+                out.push_str(&digits[int_len..]);
+            }
+        }
+    } else {
+        out.push_str(&digits[..1]);
+        if digits.len() > 1 {
+            out.push('.');
+            out.push_str(&digits[1..]);
+        }
+        let _ = write!(out, "e{}{}", if exp < 0 { "-" } else { "+" }, exp.abs());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn float(f: f64) -> String {
+        let mut s = String::new();
+        write_float(f, &mut s);
+        s
+    }
+
+    #[test]
+    fn floats_as_orjson() {
+        // Each pair was printed by orjson.dumps.
+        for (f, want) in [
+            (0.1, "0.1"),
+            (1e16, "1e+16"),
+            (1e-7, "1e-7"),
+            (1e-6, "1e-6"),
+            (100.0, "100.0"),
+            (1.5e300, "1.5e+300"),
+            (-0.0, "-0.0"),
+            (0.0, "0.0"),
+            (0.0001, "0.0001"),
+            (0.00001, "0.00001"),
+            (1.5e-5, "0.000015"),
+            (1e15, "1000000000000000.0"),
+            (1234567890123456.8, "1234567890123456.8"),
+            (1.2345678901234568e16, "1.2345678901234568e+16"),
+            (1.23e-18, "1.23e-18"),
+            (123456789.0, "123456789.0"),
+            (-1e-10, "-1e-10"),
+            (0.001234, "0.001234"),
+            (5e-324, "5e-324"),
+            (1.7976931348623157e308, "1.7976931348623157e+308"),
+        ] {
+            assert_eq!(float(f), want, "{f:e}");
+        }
+    }
+
+    #[test]
+    fn strings_as_orjson() {
+        let mut s = String::new();
+        write_str("\u{2028}\x7f\"\\/\x08\x0c\n\r\t\x00\x1fé", &mut s);
+        assert_eq!(s, "\"\u{2028}\x7f\\\"\\\\/\\b\\f\\n\\r\\t\\u0000\\u001fé\"");
+    }
+}

@@ -1,0 +1,425 @@
+//! The six output tables, declared once: each declaration below yields the Arrow schema, the
+//! builders and the row the walker fills. The Python declaration (`flatten/schemas.py`) is the
+//! product's reference; a Python test checks these schemas against it column by column.
+
+pub mod cell;
+pub mod columns;
+pub mod part;
+
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+
+use arrow_array::{ArrayRef, RecordBatch};
+use arrow_schema::{Schema, SchemaRef};
+
+pub use cell::Cell;
+use columns::{
+    Attachments, Bool, EmbeddingList, I32List, MetadataFields, Metrics, Points, Segments,
+    Timestamp, Utf8, Utf8List, F64, I32, I64,
+};
+use part::{group, Part};
+
+/// Must equal `SCHEMA_VERSION` in the Python declaration; written into each schema's metadata.
+pub const SCHEMA_VERSION: &str = "1";
+pub const METADATA_KEY: &str = "lb_export_pipeline.schema_version";
+pub const TABLE_NAMES: [&str; 6] = [
+    "data_rows",
+    "labels",
+    "objects",
+    "classifications",
+    "video_frames",
+    "relationships",
+];
+
+type Json = Utf8; // JSON text
+
+group!(
+    LabelRef
+        / LabelRefRow {
+            data_row_id: Utf8,
+            source: Utf8,
+            label_id: Utf8
+        }
+);
+
+group!(
+    Tail / TailRow {
+        extra: Json,
+        line_number: I64
+    }
+);
+
+group!(
+    Geometry
+        / GeometryRow {
+            geometry_kind: Utf8,
+            bbox_top: F64,
+            bbox_left: F64,
+            bbox_height: F64,
+            bbox_width: F64,
+            point_x: F64,
+            point_y: F64,
+            points: Points,
+            mask_url: Utf8,
+            mask_color_rgb: I32List,
+            text_start: I64,
+            text_end: I64,
+            text: Utf8,
+            geojson_type: Utf8,
+            geojson: Json,
+            page_number: I32,
+            page_width: F64,
+            page_height: F64,
+            document_groups: Json,
+            message_id: Utf8,
+            message_ids: Utf8List,
+            parent_message_id: Utf8,
+        }
+);
+
+group!(
+    DataRows
+        / DataRowRow {
+            data_row_id: Utf8,
+            global_key: Utf8,
+            external_id: Utf8,
+            row_data: Utf8,
+            model_id: Utf8,
+            model_name: Utf8,
+            model_run_name: Utf8,
+            annotation_group_id: Utf8,
+            split: Utf8,
+            dataset_id: Utf8,
+            dataset_name: Utf8,
+            created_at: Timestamp,
+            updated_at: Timestamp,
+            last_activity_at: Timestamp,
+            created_by: Utf8,
+            mime_type: Utf8,
+            width: I64,
+            height: I64,
+            frame_rate: F64,
+            frame_count: I64,
+            media_attributes_extra: Json,
+            attachments: Attachments,
+            metadata_fields: MetadataFields,
+            embeddings: EmbeddingList,
+            label_count: I32,
+            prediction_count: I32,
+            tail: Tail,
+        }
+);
+
+group!(
+    Labels
+        / LabelRow {
+            label_ref: LabelRef,
+            label_kind: Utf8,
+            version: Utf8,
+            created_at: Timestamp,
+            updated_at: Timestamp,
+            created_by: Utf8,
+            content_last_updated_at: Timestamp,
+            reviews: Json,
+            seconds_to_create: F64,
+            seconds_to_review: F64,
+            skipped: Bool,
+            object_count: I32,
+            classification_count: I32,
+            relationship_count: I32,
+            frame_count: I32,
+            tail: Tail,
+        }
+);
+
+group!(
+    Objects
+        / ObjectRow {
+            label_ref: LabelRef,
+            feature_id: Utf8,
+            feature_schema_id: Utf8,
+            name: Utf8,
+            value: Utf8,
+            annotation_kind: Utf8,
+            confidence: F64,
+            custom_metrics: Metrics,
+            geometry: Geometry,
+            dicom_group: Utf8,
+            first_frame: I64,
+            last_frame: I64,
+            frame_count: I64,
+            keyframe_count: I64,
+            segments: Segments,
+            tail: Tail,
+        }
+);
+
+group!(
+    Classifications
+        / ClassificationRow {
+            label_ref: LabelRef,
+            frame: I64,
+            dicom_group: Utf8,
+            object_feature_id: Utf8,
+            message_id: Utf8,
+            parent_feature_id: Utf8,
+            question_feature_id: Utf8,
+            question_schema_id: Utf8,
+            question_name: Utf8,
+            question_value: Utf8,
+            answer_kind: Utf8,
+            answer_feature_id: Utf8,
+            answer_schema_id: Utf8,
+            answer_name: Utf8,
+            answer_value: Utf8,
+            text_content: Utf8,
+            confidence: F64,
+            custom_metrics: Metrics,
+            depth: I32,
+            path: Utf8,
+            tail: Tail,
+        }
+);
+
+group!(
+    VideoFrames
+        / VideoFrameRow {
+            label_ref: LabelRef,
+            frame: I64,
+            dicom_group: Utf8,
+            feature_id: Utf8,
+            feature_schema_id: Utf8,
+            name: Utf8,
+            value: Utf8,
+            annotation_kind: Utf8,
+            keyframe: Bool,
+            confidence: F64,
+            geometry: Geometry,
+            tail: Tail,
+        }
+);
+
+group!(
+    Relationships
+        / RelationshipRow {
+            label_ref: LabelRef,
+            feature_id: Utf8,
+            feature_schema_id: Utf8,
+            name: Utf8,
+            annotation_kind: Utf8,
+            kind: Utf8,
+            source_feature_id: Utf8,
+            target_feature_id: Utf8,
+            tail: Tail,
+        }
+);
+
+fn schema_of<P: Part>() -> SchemaRef {
+    let mut fields = Vec::new();
+    P::fields("", &mut fields);
+    let metadata = HashMap::from([(METADATA_KEY.to_string(), SCHEMA_VERSION.to_string())]);
+    Arc::new(Schema::new_with_metadata(fields, metadata))
+}
+
+/// The six schemas, in `TABLE_NAMES` order.
+pub fn table_schemas() -> [SchemaRef; 6] {
+    static SCHEMAS: OnceLock<[SchemaRef; 6]> = OnceLock::new();
+    SCHEMAS
+        .get_or_init(|| {
+            [
+                schema_of::<DataRows>(),
+                schema_of::<Labels>(),
+                schema_of::<Objects>(),
+                schema_of::<Classifications>(),
+                schema_of::<VideoFrames>(),
+                schema_of::<Relationships>(),
+            ]
+        })
+        .clone()
+}
+
+/// A column a value did not fit: `table.column`, as Python's quarantine names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct BadColumn {
+    pub table: usize,
+    pub column: usize,
+}
+
+impl BadColumn {
+    pub fn name(&self) -> String {
+        let schema = &table_schemas()[self.table];
+        format!(
+            "{}.{}",
+            TABLE_NAMES[self.table],
+            schema.field(self.column).name()
+        )
+    }
+}
+
+/// The builders of the six tables of one partition.
+#[derive(Default)]
+pub struct TableBuilders {
+    pub data_rows: DataRows,
+    pub labels: Labels,
+    pub objects: Objects,
+    pub classifications: Classifications,
+    pub video_frames: VideoFrames,
+    pub relationships: Relationships,
+}
+
+macro_rules! each_table {
+    ($self:ident, |$t:ident| $e:expr) => {
+        [
+            {
+                let $t = &$self.data_rows;
+                $e
+            },
+            {
+                let $t = &$self.labels;
+                $e
+            },
+            {
+                let $t = &$self.objects;
+                $e
+            },
+            {
+                let $t = &$self.classifications;
+                $e
+            },
+            {
+                let $t = &$self.video_frames;
+                $e
+            },
+            {
+                let $t = &$self.relationships;
+                $e
+            },
+        ]
+    };
+}
+
+impl TableBuilders {
+    /// Rows held per table, in `TABLE_NAMES` order.
+    pub fn rows(&self) -> [usize; 6] {
+        each_table!(self, |t| t.len())
+    }
+
+    /// Bytes held in the builders (about the size of the batches `finish` returns).
+    pub fn byte_size(&self) -> usize {
+        each_table!(self, |t| t.bytes()).iter().sum()
+    }
+
+    /// Cut every table back to `rows` (a mark taken with `rows()`).
+    pub fn truncate(&mut self, rows: [usize; 6]) {
+        self.data_rows.truncate_to(rows[0]);
+        self.labels.truncate_to(rows[1]);
+        self.objects.truncate_to(rows[2]);
+        self.classifications.truncate_to(rows[3]);
+        self.video_frames.truncate_to(rows[4]);
+        self.relationships.truncate_to(rows[5]);
+    }
+
+    /// The six record batches, in `TABLE_NAMES` order; the builders are left empty.
+    pub fn finish(&mut self) -> [RecordBatch; 6] {
+        let schemas = table_schemas();
+        let columns: [Vec<ArrayRef>; 6] = [
+            finish_part(&mut self.data_rows),
+            finish_part(&mut self.labels),
+            finish_part(&mut self.objects),
+            finish_part(&mut self.classifications),
+            finish_part(&mut self.video_frames),
+            finish_part(&mut self.relationships),
+        ];
+        let mut i = 0;
+        columns.map(|cols| {
+            let schema = schemas[i].clone();
+            i += 1;
+            RecordBatch::try_new(schema, cols).expect("builders match their schema")
+        })
+    }
+}
+
+fn finish_part<P: Part>(p: &mut P) -> Vec<ArrayRef> {
+    let mut out = Vec::new();
+    p.finish_into(&mut out);
+    out
+}
+
+/// Append `row` to table `table` (index in `TABLE_NAMES`); the first column whose value did not
+/// fit is returned (a null was stored in its place).
+pub fn push<P: Part>(part: &mut P, table: usize, row: &P::Row<'_>) -> Option<BadColumn> {
+    let mut col = 0;
+    let mut bad = None;
+    part.push_row(row, &mut col, &mut bad);
+    bad.map(|column| BadColumn { table, column })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow_array::Array;
+
+    #[test]
+    fn schemas_have_the_declared_columns_in_order() {
+        let s = table_schemas();
+        let names = |i: usize| {
+            s[i].fields()
+                .iter()
+                .map(|f| f.name().as_str())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            names(5),
+            [
+                "data_row_id",
+                "source",
+                "label_id",
+                "feature_id",
+                "feature_schema_id",
+                "name",
+                "annotation_kind",
+                "kind",
+                "source_feature_id",
+                "target_feature_id",
+                "extra",
+                "line_number"
+            ]
+        );
+        assert_eq!(s[2].fields().len(), 3 + 7 + 22 + 6 + 2);
+        assert_eq!(s[0].metadata()[METADATA_KEY], SCHEMA_VERSION);
+        assert!(s.iter().all(|s| s.fields().iter().all(|f| f.is_nullable())));
+    }
+
+    #[test]
+    fn rows_truncate_and_finish() {
+        let mut t = TableBuilders::default();
+        let row = RelationshipRow {
+            label_ref: LabelRefRow {
+                data_row_id: Cell::Str("dr"),
+                ..Default::default()
+            },
+            tail: TailRow {
+                line_number: Cell::Int(3),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        assert_eq!(push(&mut t.relationships, 5, &row), None);
+        let mark = t.rows();
+        assert_eq!(push(&mut t.relationships, 5, &row), None);
+        let bad = RelationshipRow {
+            name: Cell::Int(5),
+            ..Default::default()
+        };
+        let err = push(&mut t.relationships, 5, &bad).unwrap();
+        assert_eq!(err.name(), "relationships.name");
+        assert_eq!(t.rows()[5], 3);
+        t.truncate(mark);
+        assert_eq!(t.rows(), [0, 0, 0, 0, 0, 1]);
+        let batches = t.finish();
+        assert_eq!(batches[5].num_rows(), 1);
+        assert_eq!(batches[0].num_rows(), 0);
+        assert_eq!(batches[5].column(0).len(), 1);
+        assert_eq!(t.rows(), [0; 6]);
+    }
+}

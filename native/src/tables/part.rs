@@ -1,0 +1,93 @@
+//! A table is declared once as a list of parts (columns, or groups of columns shared by several
+//! tables); [`group!`] turns that list into the builders, the row a walker fills, and the schema.
+
+use arrow_array::ArrayRef;
+use arrow_schema::Field;
+
+use super::cell::Cell;
+use super::columns::Column;
+
+/// A column or a group of columns.
+#[allow(clippy::len_without_is_empty)]
+pub trait Part: Default {
+    /// What one row gives this part.
+    type Row<'a>: Default;
+    fn fields(name: &str, out: &mut Vec<Field>);
+    fn len(&self) -> usize;
+    /// Append one row. `col` counts columns; the first that refused its value is kept in `bad`.
+    fn push_row(&mut self, row: &Self::Row<'_>, col: &mut usize, bad: &mut Option<usize>);
+    fn finish_into(&mut self, out: &mut Vec<ArrayRef>);
+    fn truncate_to(&mut self, len: usize);
+    fn bytes(&self) -> usize;
+}
+
+impl<C: Column> Part for C {
+    type Row<'a> = Cell<'a>;
+    fn fields(name: &str, out: &mut Vec<Field>) {
+        out.push(Field::new(name, C::data_type(), true));
+    }
+    fn len(&self) -> usize {
+        Column::len(self)
+    }
+    fn push_row(&mut self, row: &Cell<'_>, col: &mut usize, bad: &mut Option<usize>) {
+        if !self.push(row) && bad.is_none() {
+            *bad = Some(*col);
+        }
+        *col += 1;
+    }
+    fn finish_into(&mut self, out: &mut Vec<ArrayRef>) {
+        out.push(self.finish());
+    }
+    fn truncate_to(&mut self, len: usize) {
+        self.truncate(len)
+    }
+    fn bytes(&self) -> usize {
+        self.byte_size()
+    }
+}
+
+/// `group!(Name / NameRow { column: Type, ... })`: builders `Name`, row `NameRow<'a>` with one
+/// field per part, and `Part` for `Name` (its columns in declaration order).
+macro_rules! group {
+    ($name:ident / $row:ident { $first:ident : $first_ty:ty $(, $field:ident : $ty:ty)* $(,)? }) => {
+        #[derive(Default)]
+        pub struct $name {
+            pub $first: $first_ty,
+            $(pub $field: $ty,)*
+        }
+
+        #[derive(Default)]
+        pub struct $row<'a> {
+            pub $first: <$first_ty as $crate::tables::part::Part>::Row<'a>,
+            $(pub $field: <$ty as $crate::tables::part::Part>::Row<'a>,)*
+        }
+
+        impl $crate::tables::part::Part for $name {
+            type Row<'a> = $row<'a>;
+            fn fields(_name: &str, out: &mut Vec<arrow_schema::Field>) {
+                <$first_ty as $crate::tables::part::Part>::fields(stringify!($first), out);
+                $(<$ty as $crate::tables::part::Part>::fields(stringify!($field), out);)*
+            }
+            fn len(&self) -> usize {
+                $crate::tables::part::Part::len(&self.$first)
+            }
+            fn push_row(&mut self, row: &$row<'_>, col: &mut usize, bad: &mut Option<usize>) {
+                self.$first.push_row(&row.$first, col, bad);
+                $(self.$field.push_row(&row.$field, col, bad);)*
+            }
+            fn finish_into(&mut self, out: &mut Vec<arrow_array::ArrayRef>) {
+                self.$first.finish_into(out);
+                $(self.$field.finish_into(out);)*
+            }
+            fn truncate_to(&mut self, len: usize) {
+                self.$first.truncate_to(len);
+                $(self.$field.truncate_to(len);)*
+            }
+            fn bytes(&self) -> usize {
+                self.$first.bytes() $(+ self.$field.bytes())*
+            }
+        }
+    };
+}
+
+pub(crate) use group;
