@@ -58,6 +58,11 @@ def _every(n: int, count: int) -> bool:
     return n > 0 and count % n == 0
 
 
+def _retry_after(faults: Faults) -> str:
+    value = faults.retry_after
+    return value if isinstance(value, str) else f"{value:g}"
+
+
 def build_app(state: EmulatorState) -> Starlette:
     async def graphql(request: Request) -> Response:
         faults = state.faults
@@ -66,7 +71,7 @@ def build_app(state: EmulatorState) -> Starlette:
             await asyncio.sleep(faults.slow_seconds)
         if _every(faults.rate_limit_every, n):
             return _Orjson({"message": "You have exceeded the rate limit, retry later"}, status_code=429,
-                           headers={"Retry-After": f"{faults.retry_after:g}"})
+                           headers={"Retry-After": _retry_after(faults)})
         if _every(faults.server_error_every, n):
             return Response(b"upstream connect error or disconnect/reset before headers", status_code=503)
         if faults.graphql_response is not None:
@@ -104,7 +109,8 @@ def build_app(state: EmulatorState) -> Starlette:
         if faults.slow_seconds:
             await asyncio.sleep(faults.slow_seconds)
         if _every(faults.chunk_server_error_every, n):
-            return Response(b"<Error><Code>InternalError</Code></Error>", status_code=503)
+            return Response(b"<Error><Code>InternalError</Code></Error>", status_code=503,
+                            headers={"Retry-After": _retry_after(faults)})
         first, last = start, end
         status = 200
         rng = request.headers.get("range")
@@ -115,11 +121,14 @@ def build_app(state: EmulatorState) -> Starlette:
         length = last - first + 1
         file_path = task.streams[stream_name].path
         drop = _every(faults.drop_chunk_every, n) and length > 1
+        sent = length // 2 if drop else length
+        if 0 < faults.drop_after_bytes < sent:
+            drop, sent = True, faults.drop_after_bytes
 
         async def body() -> AsyncIterator[bytes]:
             with open(file_path, "rb") as f:
                 f.seek(first)
-                remaining = length // 2 if drop else length
+                remaining = sent
                 while remaining > 0:
                     data = f.read(min(1 << 20, remaining))
                     if not data:

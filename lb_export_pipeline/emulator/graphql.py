@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..labelbox.types import TaskStatus
 from . import synthetic
 from .catalog import Catalog
 from .tasks import TaskStore
@@ -137,7 +138,7 @@ class Resolver:
         if task is None:
             raise GraphQLError(f"Task {task_id} not found", "RESOURCE_NOT_FOUND")
         stream_name = str(variables.get("streamType") or "RESULT")
-        if task.status == "IN_PROGRESS":
+        if task.status == TaskStatus.IN_PROGRESS:
             raise GraphQLError("Task is not ready yet", "OPERATION_NOT_ALLOWED")
         stream = task.streams.get(stream_name)
         if stream is None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..labelbox.types import ExportParams
+from ..labelbox.types import ExportParams, TaskStatus
 from . import synthetic
 from .catalog import Catalog, EmulatedRun, api_time
 from .faults import Faults
@@ -67,14 +67,15 @@ class ExportTask:
     error: str | None = None
 
     @property
-    def status(self) -> str:
+    def status(self) -> TaskStatus:
         if not self.generated.is_set() or self.polls <= self.faults.polls_to_complete:
-            return "IN_PROGRESS"
-        return "FAILED" if self.faults.fail_export or self.error else "COMPLETE"
+            return TaskStatus.IN_PROGRESS
+        return TaskStatus.FAILED if self.faults.fail_export or self.error else TaskStatus.COMPLETE
 
     def to_api(self) -> dict[str, Any]:
         status = self.status
-        pct = 100.0 if status != "IN_PROGRESS" else min(99.0, 100.0 * self.polls / (self.faults.polls_to_complete + 1))
+        done = status != TaskStatus.IN_PROGRESS
+        pct = 100.0 if done else min(99.0, 100.0 * self.polls / (self.faults.polls_to_complete + 1))
         return {"id": self.id, "name": f"export-model-run-{self.run.id}", "status": status, "type": "export-data-rows",
                 "completionPercentage": pct, "createdAt": self.created, "updatedAt": self.created,
                 "errors": None, "result": None, "metadata": {}}

@@ -33,6 +33,7 @@ from .types import (
     ModelRunDataRow,
     StreamHeader,
     Task,
+    TaskStatus,
 )
 
 __all__ = [
@@ -42,6 +43,6 @@ __all__ = [
     "ExportIntegrityError", "ExportParams", "ExportResult", "ExportTaskFailed", "ExportTimeout",
     "InternalServerError", "InvalidQueryError", "LabelboxClient", "LabelboxError", "MalformedRequestError",
     "Model", "ModelRun", "ModelRunDataRow", "OperationNotAllowedError", "ResourceNotFoundError", "RetryPolicy",
-    "StreamHeader", "Task", "TransportError", "download_stream", "export_model_run", "install_log_redaction",
-    "redact",
+    "StreamHeader", "Task", "TaskStatus", "TransportError", "download_stream", "export_model_run",
+    "install_log_redaction", "redact",
 ]

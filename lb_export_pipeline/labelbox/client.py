@@ -10,9 +10,20 @@ import httpx
 
 from . import exceptions as exc
 from . import queries as q
-from .config import ClientConfig
+from .config import EXPORT_TIMEOUT_SECONDS, POLL_INTERVAL_SECONDS, ClientConfig
+from .paging import next_offset, paginate
 from .transport import Transport
-from .types import Chunk, ExportParams, Model, ModelRun, ModelRunDataRow, StreamHeader, StreamType, Task
+from .types import (
+    Chunk,
+    ExportParams,
+    Model,
+    ModelRun,
+    ModelRunDataRow,
+    StreamHeader,
+    StreamType,
+    Task,
+    TaskStatus,
+)
 
 MIN_POLL_INTERVAL = 0.05
 
@@ -69,47 +80,36 @@ class LabelboxClient:
         data = self.execute(q.GET_MODEL, {"param_0": model_id}, method="Client:get_model")
         if not data.get("model"):
             raise exc.ResourceNotFoundError(f"model {model_id!r} not found", "RESOURCE_NOT_FOUND")
-        m = data["model"]
-        return Model(m["id"], m.get("name") or "", m.get("ontologyId"))
+        return Model.from_api(data["model"])
 
     def list_models(self) -> Iterator[Model]:
-        skip = 0
-        while True:
-            page = self.execute(q.get_models(skip, q.PAGE_SIZE), method="Client:get_models").get("models") or []
-            for m in page:
-                yield Model(m["id"], m.get("name") or "", m.get("ontologyId"))
-            if len(page) < q.PAGE_SIZE:
-                return
-            skip += q.PAGE_SIZE
+        def page(skip: int) -> tuple[list[Model], int | None]:
+            found = self.execute(q.get_models(skip, q.PAGE_SIZE), method="Client:get_models").get("models") or []
+            return [Model.from_api(m) for m in found], next_offset(skip, found, q.PAGE_SIZE)
+
+        return paginate(page, 0)
 
     def list_model_runs(self, model_id: str) -> Iterator[ModelRun]:
-        skip = 0
-        while True:
+        def page(skip: int) -> tuple[list[ModelRun], int | None]:
             data = self.execute(q.get_model_runs(skip, q.PAGE_SIZE), {"param_0": model_id},
                                 method="Model:model_runs")
             if not data.get("model"):
                 raise exc.ResourceNotFoundError(f"model {model_id!r} not found", "RESOURCE_NOT_FOUND")
-            page = data["model"].get("modelRuns") or []
-            for run in page:
-                yield ModelRun.from_api(run)
-            if len(page) < q.PAGE_SIZE:
-                return
-            skip += q.PAGE_SIZE
+            found = data["model"].get("modelRuns") or []
+            return [ModelRun.from_api(run) for run in found], next_offset(skip, found, q.PAGE_SIZE)
+
+        return paginate(page, 0)
 
     def list_model_run_data_rows(self, model_run_id: str) -> Iterator[ModelRunDataRow]:
         """The run's data rows with their train/validation/test split (cursor paging)."""
-        cursor: str | None = None
-        while True:
+        def page(cursor: str | None) -> tuple[list[ModelRunDataRow], str | None]:
             data = self.execute(q.MODEL_RUN_DATA_ROWS, {"modelRunId": model_run_id, "from": cursor,
                                                          "first": q.PAGE_SIZE}, method="ModelRun:model_run_data_rows")
             groups = data.get("annotationGroups") or {}
-            for node in groups.get("nodes") or []:
-                dr = node.get("dataRow") or {}
-                yield ModelRunDataRow(node["id"], dr.get("id") or "", dr.get("globalKey"),
-                                      node.get("dataSplit") or "UNASSIGNED")
-            cursor = (groups.get("pageInfo") or {}).get("endCursor")
-            if not cursor:
-                return
+            rows = [ModelRunDataRow.from_api(node) for node in groups.get("nodes") or []]
+            return rows, (groups.get("pageInfo") or {}).get("endCursor") or None
+
+        return paginate(page, None)
 
     # -- export tasks -----------------------------------------------------------------------------
 
@@ -141,7 +141,8 @@ class LabelboxClient:
             raise exc.ResourceNotFoundError(f"task {task_id!r} not found", "RESOURCE_NOT_FOUND")
         return Task.from_api(tasks[0])
 
-    def wait_for_task(self, task_id: str, *, poll_interval: float = 2.0, timeout: float = 7200.0,
+    def wait_for_task(self, task_id: str, *, poll_interval: float = POLL_INTERVAL_SECONDS,
+                      timeout: float = EXPORT_TIMEOUT_SECONDS,
                       on_poll: Callable[[Task], None] | None = None) -> Task:
         """Poll until the task leaves IN_PROGRESS. A timeout raises ExportTimeout (the SDK returns
         silently); FAILED raises ExportTaskFailed with the first lines of the ERRORS stream."""
@@ -151,9 +152,9 @@ class LabelboxClient:
             task = self.get_task(task_id)
             if on_poll is not None:
                 on_poll(task)
-            if task.status == "COMPLETE":
+            if task.status == TaskStatus.COMPLETE:
                 return task
-            if task.status == "FAILED":
+            if task.status == TaskStatus.FAILED:
                 errors = self.read_stream_lines(task_id, "ERRORS", limit=20)
                 detail = "; ".join(errors[:3]) if errors else "no error details"
                 raise exc.ExportTaskFailed(f"export task {task_id} FAILED: {detail}", errors)
@@ -183,15 +184,26 @@ class LabelboxClient:
             raise exc.ExportIntegrityError(f"task {task_id}: asked for offset {offset}, got a chunk at {chunk.start}")
         return chunk
 
+    def chunks(self, task_id: str, stream: StreamType, total_size: int) -> Iterator[Chunk]:
+        """The stream's chunks in order, each asked for at the byte after the previous one."""
+        offset = 0
+        while offset < total_size:
+            chunk = self.chunk(task_id, stream, offset)
+            yield chunk
+            offset = chunk.end + 1
+
+    def download_chunk(self, chunk: Chunk, write: Callable[[bytes], None]) -> None:
+        """One chunk's bytes into ``write``, retried and resumed; its length checked against its offsets."""
+        got = self.transport.download(chunk.url, write, chunk.size)
+        if got != chunk.size:
+            raise exc.ExportIntegrityError(f"chunk at {chunk.start}: {got} bytes, offsets say {chunk.size}")
+
     def read_stream_lines(self, task_id: str, stream: StreamType, limit: int = 100) -> list[str]:
         """The first ``limit`` lines of a (small) stream, such as ERRORS, decoded as text."""
         header = self.stream_header(task_id, stream)
-        if header is None or header.total_size == 0:
-            return []
         buffer = bytearray()
-        offset = 0
-        while offset < header.total_size and buffer.count(b"\n") < limit:
-            chunk = self.chunk(task_id, stream, offset)
-            self.transport.download(chunk.url, buffer.extend, chunk.size)
-            offset = chunk.end + 1
+        for chunk in self.chunks(task_id, stream, header.total_size if header else 0):
+            self.download_chunk(chunk, buffer.extend)
+            if buffer.count(b"\n") >= limit:
+                break
         return [line.decode("utf-8", "replace") for line in bytes(buffer).splitlines()[:limit]]

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 
+from ..settings import LABELBOX_API_KEY, LABELBOX_ENDPOINT
 from .exceptions import ConfigurationError
 from .redaction import ApiKey, register_secret
 from .retry import RetryPolicy
 
-DEFAULT_ENDPOINT = "https://api.labelbox.com/graphql"
-API_KEY_ENV = "LABELBOX_API_KEY"
-ENDPOINT_ENV = "LABELBOX_ENDPOINT"
+API_KEY_ENV = LABELBOX_API_KEY.name
+ENDPOINT_ENV = LABELBOX_ENDPOINT.name
+DEFAULT_ENDPOINT = str(LABELBOX_ENDPOINT.default)
+
+POLL_INTERVAL_SECONDS = 2.0
+"""Seconds between polls of an export task (the client's, the CLI's and the resource's default)."""
+EXPORT_TIMEOUT_SECONDS = 7200.0
+"""The longest wait for an export task before ExportTimeout."""
 
 
 @dataclass(frozen=True)
@@ -28,11 +33,11 @@ class ClientConfig:
     def create(cls, api_key: str | None = None, endpoint: str | None = None, **kwargs: object) -> ClientConfig:
         """Build a config, taking the key from ``LABELBOX_API_KEY`` and the endpoint from
         ``LABELBOX_ENDPOINT`` when they are not given."""
-        key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
+        key = api_key if api_key is not None else LABELBOX_API_KEY.get()
         if not key:
             raise ConfigurationError(f"no Labelbox API key: pass api_key or set {API_KEY_ENV}")
         register_secret(key)
-        url = endpoint or os.environ.get(ENDPOINT_ENV) or DEFAULT_ENDPOINT
+        url = endpoint or LABELBOX_ENDPOINT.get() or DEFAULT_ENDPOINT
         if not url.startswith(("http://", "https://")):
             raise ConfigurationError(f"endpoint must be an http(s) URL, got {url!r}")
         return cls(api_key=ApiKey(key), endpoint=url, **kwargs)  # type: ignore[arg-type]

@@ -17,6 +17,7 @@
         ├── ExportTimeout            the task was still IN_PROGRESS when the wait ran out
         └── ExportIntegrityError     a chunk's length or the total line count did not match
 
+Which answer becomes which class is one table, ``responses.GRAPHQL_ERRORS``.
 Retryable conditions (429, 5xx, connection errors, read timeouts) are retried inside the client;
 only when retries are spent do they surface, as ``TransportError`` (no answer) or
 ``ApiLimitError`` / ``InternalServerError`` (the last answer). No message ever contains the API
@@ -28,6 +29,9 @@ from __future__ import annotations
 
 class LabelboxError(Exception):
     """Base class of the client's errors."""
+
+    retry_after: float | None = None
+    """Seconds the server asked to wait (``Retry-After``) before trying again, if it said."""
 
 
 class ConfigurationError(LabelboxError):

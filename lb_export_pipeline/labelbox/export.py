@@ -1,7 +1,7 @@
 """Downloading a model run's export: start the task, follow it, stream the RESULT chunks to disk.
 
 Memory stays flat: each chunk goes from the socket to the file (gzip-compressed when the path ends
-in ``.gz``) in 1 MiB pieces. Each chunk's length is checked against its offsets, the total line count
+in ``.gz``) piece by piece as it arrives. Each chunk's length is checked against its offsets, the total line count
 against ``totalLines``, and the file appears under its final name only when complete.
 """
 
@@ -17,6 +17,7 @@ from typing import IO
 
 from . import exceptions as exc
 from .client import LabelboxClient
+from .config import EXPORT_TIMEOUT_SECONDS, POLL_INTERVAL_SECONDS
 from .types import DownloadedStream, ExportParams, ExportResult, StreamType, Task
 
 DownloadProgress = Callable[[int, int, int], None]
@@ -48,13 +49,8 @@ def download_stream(client: LabelboxClient, task_id: str, path: str | os.PathLik
                 if progress is not None:
                     progress(done, total, lines)
 
-            offset = 0
-            while offset < total:
-                chunk = client.chunk(task_id, stream, offset)
-                got = client.transport.download(chunk.url, write, chunk.size)
-                if got != chunk.size:
-                    raise exc.ExportIntegrityError(f"chunk at {offset}: {got} bytes, offsets say {chunk.size}")
-                offset = chunk.end + 1
+            for chunk in client.chunks(task_id, stream, total):
+                client.download_chunk(chunk, write)
                 chunks += 1
             if sink is not raw:
                 sink.close()
@@ -77,8 +73,8 @@ def export_model_run(
     path: str | os.PathLike[str],
     params: ExportParams | None = None,
     *,
-    poll_interval: float = 2.0,
-    timeout: float = 7200.0,
+    poll_interval: float = POLL_INTERVAL_SECONDS,
+    timeout: float = EXPORT_TIMEOUT_SECONDS,
     on_poll: Callable[[Task], None] | None = None,
     progress: DownloadProgress | None = None,
 ) -> ExportResult:

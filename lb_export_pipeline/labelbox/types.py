@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, Literal
 
+from .exceptions import ApiError
+
 StreamType = Literal["RESULT", "ERRORS"]
-TaskStatus = Literal["IN_PROGRESS", "COMPLETE", "FAILED"]
+
+
+class TaskStatus(StrEnum):
+    """A task's ``status``; equal to its text (``TaskStatus.COMPLETE == "COMPLETE"``)."""
+
+    IN_PROGRESS = "IN_PROGRESS"
+    COMPLETE = "COMPLETE"
+    FAILED = "FAILED"
 
 
 def parse_time(value: Any) -> datetime | None:
@@ -21,6 +31,10 @@ class Model:
     id: str
     name: str
     ontology_id: str | None = None
+
+    @classmethod
+    def from_api(cls, d: dict[str, Any]) -> Model:
+        return cls(d["id"], d.get("name") or "", d.get("ontologyId"))
 
 
 @dataclass(frozen=True)
@@ -48,12 +62,18 @@ class ModelRunDataRow:
     global_key: str | None
     split: str
 
+    @classmethod
+    def from_api(cls, node: dict[str, Any]) -> ModelRunDataRow:
+        """From an ``annotationGroups`` node."""
+        row = node.get("dataRow") or {}
+        return cls(node["id"], row.get("id") or "", row.get("globalKey"), node.get("dataSplit") or "UNASSIGNED")
+
 
 @dataclass(frozen=True)
 class Task:
     id: str
     name: str | None
-    status: str
+    status: TaskStatus
     completion_percentage: float | None
     type: str | None
     errors: str | None
@@ -62,7 +82,11 @@ class Task:
     @classmethod
     def from_api(cls, d: dict[str, Any]) -> Task:
         pct = d.get("completionPercentage")
-        return cls(id=d["id"], name=d.get("name"), status=d.get("status") or "", type=d.get("type"),
+        try:
+            status = TaskStatus(str(d.get("status")))
+        except ValueError:
+            raise ApiError(f"task {d['id']}: unknown status {d.get('status')!r}") from None
+        return cls(id=d["id"], name=d.get("name"), status=status, type=d.get("type"),
                    completion_percentage=float(pct) if pct is not None else None,
                    errors=d.get("errors"), result=d.get("result"))
 
@@ -95,12 +119,17 @@ class Chunk:
 
 @dataclass(frozen=True)
 class ExportParams:
-    """A model-run export's options (ModelRunExportParams), mapped to the mutation's input."""
+    """A model-run export's options (ModelRunExportParams), mapped to the mutation's input.
 
-    attachments: bool = False
+    The defaults here are the project's only ones: the Dagster resource, the CLI's options and the
+    emulator's generator all derive theirs from ``ExportParams()`` (everything the tables hold; not
+    embeddings, which are large).
+    """
+
+    attachments: bool = True
     embeddings: bool = False
-    metadata_fields: bool = False
-    data_row_details: bool = False
+    metadata_fields: bool = True
+    data_row_details: bool = True
     predictions: bool = True
     model_run_details: bool = True
     media_type_override: str | None = None

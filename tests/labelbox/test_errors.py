@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import httpx
 import orjson
 import pytest
 
@@ -16,11 +17,14 @@ from lb_export_pipeline.labelbox import (
     ApiLimitError,
     AuthenticationError,
     AuthorizationError,
+    ClientConfig,
     InternalServerError,
     InvalidQueryError,
+    LabelboxClient,
     MalformedRequestError,
     OperationNotAllowedError,
     ResourceNotFoundError,
+    RetryPolicy,
     export_model_run,
 )
 from tests.conftest import make_client
@@ -59,11 +63,20 @@ CASES = [
     (400, b"<html>Bad Request</html>", ApiError, r"failed to parse response as JSON \(HTTP 400\)", False),
     (200, orjson.dumps({"data": None}), ApiError, "response has no data", False),
     (404, orjson.dumps({"message": "Not Found"}), ApiError, "HTTP 404 Not Found", False),
+    # rows of the table an answer without errors[] reaches by its status alone
+    (401, orjson.dumps({"message": "Unauthorized"}), AuthenticationError, r"Invalid API key \(.*Unauthorized\)", False),
+    (403, b"{}", AuthorizationError, "HTTP 403", False),
+    (429, b"<html>Too Many Requests</html>", ApiLimitError, r"HTTP 429 Too Many Requests", True),
+    (503, b"upstream connect error or disconnect/reset before headers", InternalServerError,
+     "HTTP 503 from Labelbox", True),
+    (200, _errors("INTERNAL_SERVER_ERROR", "Cannot process", exception={"status": 422}), ApiError,
+     "Cannot process", False),
+    (200, orjson.dumps([1, 2]), ApiError, r"unexpected response \(HTTP 200\)", False),
 ]
+IDS = [f"{c[0]}-{c[2].__name__}-{i}" for i, c in enumerate(CASES)]
 
 
-@pytest.mark.parametrize(("status", "body", "error", "message", "retried"), CASES,
-                         ids=[f"{c[0]}-{c[2].__name__}-{i}" for i, c in enumerate(CASES)])
+@pytest.mark.parametrize(("status", "body", "error", "message", "retried"), CASES, ids=IDS)
 def test_error_answers_map_to_the_exception_tree(
     emulator: EmulatorServer, status: int, body: bytes, error: type[Exception], message: str, retried: bool
 ) -> None:
@@ -76,6 +89,29 @@ def test_error_answers_map_to_the_exception_tree(
         emulator.state.faults.graphql_response = None
     assert type(info.value) is error  # not merely a subclass
     assert len(client.transport.waits) == (2 if retried else 0)
+
+
+@pytest.mark.parametrize(("status", "body", "error", "message", "retried"), CASES, ids=IDS)
+def test_error_answers_map_the_same_through_a_mock_transport(
+    status: int, body: bytes, error: type[Exception], message: str, retried: bool
+) -> None:
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(status, content=body)
+
+    config = ClientConfig.create("mock-key-2468", "http://labelbox.test/graphql",
+                                 retry=RetryPolicy(max_attempts=3, initial_backoff=0.001))
+    slept: list[float] = []
+    client = LabelboxClient(config=config, http=httpx.Client(transport=httpx.MockTransport(answer)),
+                            sleep=slept.append)
+    with pytest.raises(error, match=message) as info:
+        list(client.list_models())
+    assert type(info.value) is error
+    assert len(seen) == (3 if retried else 1) and len(slept) == len(seen) - 1
+    assert seen[0].headers["X-SDK-Method"] == "Client:get_models"
+    assert "mock-key-2468" not in str(info.value)
 
 
 def test_the_api_key_never_appears_in_an_error_message(emulator: EmulatorServer) -> None:
