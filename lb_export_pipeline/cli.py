@@ -19,6 +19,11 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from .labelbox.config import EXPORT_TIMEOUT_SECONDS, POLL_INTERVAL_SECONDS
+from .labelbox.types import ExportParams
+
+_EXPORT = ExportParams()  # the export options' defaults, declared once (ExportParams)
+
 # Wide enough for the summary tables when output is piped (rich falls back to 80 columns).
 _WIDTH = None if sys.stdout.isatty() else 150
 console = Console(stderr=True, width=_WIDTH)
@@ -129,15 +134,16 @@ def _print_result(con: object, statement: str) -> None:
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Destination file (.ndjson, or .ndjson.gz to compress).")
 @click.option("--endpoint", default=None, help="GraphQL endpoint [env LABELBOX_ENDPOINT, default Labelbox's].")
-@click.option("--attachments/--no-attachments", default=False, show_default=True)
-@click.option("--metadata-fields/--no-metadata-fields", default=False, show_default=True)
-@click.option("--data-row-details/--no-data-row-details", default=True, show_default=True)
-@click.option("--predictions/--no-predictions", default=True, show_default=True)
-@click.option("--embeddings/--no-embeddings", default=False, show_default=True)
-@click.option("--model-run-details/--no-model-run-details", default=True, show_default=True)
-@click.option("--media-type-override", default=None, help="e.g. IMAGE, VIDEO, TEXT.")
-@click.option("--poll-interval", default=2.0, show_default=True, help="Seconds between task polls.")
-@click.option("--timeout", default=7200.0, show_default=True, help="Seconds to wait for the export task.")
+@click.option("--attachments/--no-attachments", default=_EXPORT.attachments, show_default=True)
+@click.option("--metadata-fields/--no-metadata-fields", default=_EXPORT.metadata_fields, show_default=True)
+@click.option("--data-row-details/--no-data-row-details", default=_EXPORT.data_row_details, show_default=True)
+@click.option("--predictions/--no-predictions", default=_EXPORT.predictions, show_default=True)
+@click.option("--embeddings/--no-embeddings", default=_EXPORT.embeddings, show_default=True)
+@click.option("--model-run-details/--no-model-run-details", default=_EXPORT.model_run_details, show_default=True)
+@click.option("--media-type-override", default=_EXPORT.media_type_override, help="e.g. IMAGE, VIDEO, TEXT.")
+@click.option("--poll-interval", default=POLL_INTERVAL_SECONDS, show_default=True, help="Seconds between task polls.")
+@click.option("--timeout", default=EXPORT_TIMEOUT_SECONDS, show_default=True,
+              help="Seconds to wait for the export task.")
 def export_command(model_run_id: str, out: Path, endpoint: str | None, attachments: bool, metadata_fields: bool,
                    data_row_details: bool, predictions: bool, embeddings: bool, model_run_details: bool,
                    media_type_override: str | None, poll_interval: float, timeout: float) -> None:
@@ -245,10 +251,11 @@ def ui(home: Path, port: int, emulator_port: int) -> None:
 
     from .demo import prepare_home
     from .emulator import EmulatorServer
+    from .settings import LABELBOX_ENDPOINT
 
     prepare_home(home.resolve())
     with EmulatorServer(port=emulator_port) as emulator:
-        env = dict(os.environ, LABELBOX_ENDPOINT=emulator.graphql_url)
+        env = {**os.environ, LABELBOX_ENDPOINT.name: emulator.graphql_url}
         console.print(f"Labelbox emulator at {emulator.graphql_url}; Dagster UI at http://127.0.0.1:{port}")
         dagster = Path(sys.executable).parent / "dagster"
         with contextlib.suppress(KeyboardInterrupt):

@@ -16,6 +16,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from .settings import LABELBOX_API_KEY, LABELBOX_ENDPOINT, LB_EXPORT_ROOT
+
 DAGSTER_YAML = """\
 # written by lb-export demo: a local instance for the demo and `make ui`
 run_coordinator:
@@ -40,8 +42,8 @@ def prepare_home(home: Path) -> tuple[Path, Path]:
     data.mkdir(parents=True, exist_ok=True)
     (dagster_home / "dagster.yaml").write_text(DAGSTER_YAML)
     os.environ["DAGSTER_HOME"] = str(dagster_home)
-    os.environ["LB_EXPORT_ROOT"] = str(data)
-    os.environ.pop("LABELBOX_API_KEY", None)  # the demo always runs against the emulator
+    os.environ[LB_EXPORT_ROOT.name] = str(data)
+    os.environ.pop(LABELBOX_API_KEY.name, None)  # the demo always runs against the emulator
     return dagster_home, data
 
 
@@ -62,7 +64,7 @@ def run_demo(home: Path, console: Console | None = None, emulator_state: Any = N
     from .query import connect
 
     with EmulatorServer(emulator_state) as emulator:
-        os.environ["LABELBOX_ENDPOINT"] = emulator.graphql_url
+        os.environ[LABELBOX_ENDPOINT.name] = emulator.graphql_url
         console.print(f"[bold]1.[/] Labelbox emulator at {emulator.graphql_url}")
         defs = build_definitions(export_options={"poll_interval_seconds": 0.5})  # the emulator is quick
         instance = dg.DagsterInstance.get()

@@ -8,15 +8,12 @@ from typing import Any
 import dagster as dg
 
 from ..labelbox import API_KEY_ENV
+from ..settings import LB_MODEL_IDS, LB_MODEL_RUN_IDS
 from .assets import labelbox_tables, raw_export
 from .jobs import export_job
 from .resources import DuckDBTablesResource, LabelboxResource, StorageResource
 from .schedules import build_reexport_schedule, labelbox_reexport_schedule
 from .sensors import labelbox_model_runs_sensor
-
-
-def _csv_env(name: str) -> list[str]:
-    return [part.strip() for part in os.environ.get(name, "").split(",") if part.strip()]
 
 
 def build_definitions(
@@ -40,8 +37,8 @@ def build_definitions(
     storage = StorageResource(**{k: v for k, v in storage_args.items() if v is not None})  # None: env default
     labelbox = LabelboxResource(
         api_key=api_key, endpoint=endpoint,
-        model_ids=model_ids if model_ids is not None else _csv_env("LB_MODEL_IDS"),
-        model_run_ids=model_run_ids if model_run_ids is not None else _csv_env("LB_MODEL_RUN_IDS"),
+        model_ids=model_ids if model_ids is not None else LB_MODEL_IDS.get_list(),
+        model_run_ids=model_run_ids if model_run_ids is not None else LB_MODEL_RUN_IDS.get_list(),
         **(export_options or {}),
     )
     schedule = labelbox_reexport_schedule if reexport_cron is None else build_reexport_schedule(reexport_cron)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-import os
 import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -15,16 +15,10 @@ import dagster as dg
 from pydantic import Field
 
 from ..flatten.commit import Transaction
-from ..labelbox import (
-    API_KEY_ENV,
-    DEFAULT_ENDPOINT,
-    ENDPOINT_ENV,
-    ClientConfig,
-    ExportParams,
-    LabelboxClient,
-    RetryPolicy,
-)
+from ..labelbox import API_KEY_ENV, ClientConfig, ExportParams, LabelboxClient, RetryPolicy
+from ..labelbox.config import EXPORT_TIMEOUT_SECONDS, POLL_INTERVAL_SECONDS
 from ..labelbox.redaction import install_log_redaction
+from ..settings import LABELBOX_ENDPOINT, LB_EXPORT_ROOT, LB_FLATTEN_WORKERS
 from ..storage import exists, get_file, is_remote, join, put_file
 
 EXPORT_FILE = "export.ndjson.gz"
@@ -32,9 +26,7 @@ SPLITS_FILE = "splits.json"
 MANIFEST_FILE = "manifest.json"  # written last: its presence means the landing is complete
 RAW_FILES = (EXPORT_FILE, SPLITS_FILE, MANIFEST_FILE)
 
-ROOT_ENV = "LB_EXPORT_ROOT"
-WORKERS_ENV = "LB_FLATTEN_WORKERS"
-DEFAULT_ROOT = "lb_export_data"
+_EXPORT = ExportParams()  # the export options' defaults, declared once (ExportParams)
 log = logging.getLogger("lb_export_pipeline")
 
 _embedded_lock = threading.Lock()
@@ -73,28 +65,30 @@ class LabelboxResource(dg.ConfigurableResource):  # type: ignore[type-arg]
     delete_removed_runs: bool = Field(
         default=False, description="Sensor: delete the partitions of model runs no longer listed in Labelbox "
                                    "(their tables stay on disk).")
-    attachments: bool = Field(default=True, description="Export includeAttachments.")
-    metadata_fields: bool = Field(default=True, description="Export includeMetadata.")
-    data_row_details: bool = Field(default=True, description="Export includeDataRowDetails.")
-    predictions: bool = Field(default=True, description="Export includePredictions.")
-    embeddings: bool = Field(default=False, description="Export includeEmbeddings.")
-    model_run_details: bool = Field(default=True, description="Export includeModelRunDetails (splits).")
-    media_type_override: str | None = Field(default=None, description="Export mediaTypeOverride, e.g. IMAGE.")
-    poll_interval_seconds: float = Field(default=2.0, description="Seconds between export task polls.")
-    export_timeout_seconds: float = Field(default=7200.0, description="Longest wait for an export task.")
-    max_attempts: int = Field(default=8, description="HTTP attempts per request (429/5xx/network retried).")
+    attachments: bool = Field(default=_EXPORT.attachments, description="Export includeAttachments.")
+    metadata_fields: bool = Field(default=_EXPORT.metadata_fields, description="Export includeMetadata.")
+    data_row_details: bool = Field(default=_EXPORT.data_row_details, description="Export includeDataRowDetails.")
+    predictions: bool = Field(default=_EXPORT.predictions, description="Export includePredictions.")
+    embeddings: bool = Field(default=_EXPORT.embeddings, description="Export includeEmbeddings.")
+    model_run_details: bool = Field(default=_EXPORT.model_run_details,
+                                    description="Export includeModelRunDetails (splits).")
+    media_type_override: str | None = Field(default=_EXPORT.media_type_override,
+                                            description="Export mediaTypeOverride, e.g. IMAGE.")
+    poll_interval_seconds: float = Field(default=POLL_INTERVAL_SECONDS,
+                                         description="Seconds between export task polls.")
+    export_timeout_seconds: float = Field(default=EXPORT_TIMEOUT_SECONDS,
+                                          description="Longest wait for an export task.")
+    max_attempts: int = Field(default=RetryPolicy().max_attempts,
+                              description="HTTP attempts per request (429/5xx/network retried).")
 
     def export_params(self) -> ExportParams:
-        return ExportParams(attachments=self.attachments, metadata_fields=self.metadata_fields,
-                            data_row_details=self.data_row_details, predictions=self.predictions,
-                            embeddings=self.embeddings, model_run_details=self.model_run_details,
-                            media_type_override=self.media_type_override)
+        return ExportParams(**{f.name: getattr(self, f.name) for f in fields(ExportParams)})
 
     def resolved_endpoint(self) -> tuple[str, str]:
         """(endpoint, key) to use; see the class docstring for the order."""
         if self.api_key:
-            return self.endpoint or os.environ.get(ENDPOINT_ENV) or DEFAULT_ENDPOINT, self.api_key
-        endpoint = self.endpoint or os.environ.get(ENDPOINT_ENV) or embedded_emulator_url()
+            return self.endpoint or LABELBOX_ENDPOINT.get() or "", self.api_key
+        endpoint = self.endpoint or LABELBOX_ENDPOINT.value() or embedded_emulator_url()
         return endpoint, "emulator"
 
     def get_client(self) -> LabelboxClient:
@@ -107,9 +101,9 @@ class LabelboxResource(dg.ConfigurableResource):  # type: ignore[type-arg]
 class StorageResource(dg.ConfigurableResource):  # type: ignore[type-arg]
     """Where raw exports and tables live: ``<root>/raw/model_run_id=<id>/`` and ``<root>/tables/<table>/``."""
 
-    root: str = Field(default_factory=lambda: os.environ.get(ROOT_ENV, DEFAULT_ROOT),
+    root: str = Field(default_factory=lambda: LB_EXPORT_ROOT.get() or "",
                       description="Base folder (or object-store URI) of the raw and table areas [env LB_EXPORT_ROOT].")
-    flatten_workers: int = Field(default_factory=lambda: int(os.environ.get(WORKERS_ENV, "1")),
+    flatten_workers: int = Field(default_factory=LB_FLATTEN_WORKERS.get_int,
                                  description="Processes that flatten one large export [env LB_FLATTEN_WORKERS].")
 
     @property
@@ -174,7 +168,7 @@ class DuckDBTablesResource(dg.ConfigurableResource):  # type: ignore[type-arg]
             tables.connect().execute("select name, count(*) from objects group by 1")
     """
 
-    root: str = Field(default_factory=lambda: f"{os.environ.get(ROOT_ENV, DEFAULT_ROOT).rstrip('/')}/tables",
+    root: str = Field(default_factory=lambda: f"{(LB_EXPORT_ROOT.get() or '').rstrip('/')}/tables",
                       description="Tables root (folder or object-store URI) [env LB_EXPORT_ROOT + /tables].")
 
     def connect(self) -> Any:

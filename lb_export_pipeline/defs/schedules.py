@@ -1,16 +1,15 @@
 """A schedule that re-exports every known model run (a full refresh), on a cron from the environment."""
 
 
-import os
 from collections.abc import Iterator
 
 import dagster as dg
 
+from ..settings import LB_REEXPORT_CRON
 from .jobs import export_job
 from .partitions import model_runs_partitions
 
-CRON_ENV = "LB_REEXPORT_CRON"
-DEFAULT_CRON = "0 3 * * *"
+DEFAULT_CRON = str(LB_REEXPORT_CRON.default)
 
 
 def build_reexport_schedule(
@@ -19,7 +18,8 @@ def build_reexport_schedule(
     """A schedule that requests one run per known model run partition on ``cron``."""
 
     @dg.schedule(name=name, cron_schedule=cron, job=export_job,
-                 description=f"Re-export every known model run (cron '{cron}'; env {CRON_ENV} by default).")
+                 description=f"Re-export every known model run (cron '{cron}'; "
+                             f"env {LB_REEXPORT_CRON.name} by default).")
     def reexport(context: dg.ScheduleEvaluationContext) -> Iterator[dg.RunRequest | dg.SkipReason]:
         keys = context.instance.get_dynamic_partitions(model_runs_partitions.name or "")
         if not keys:
@@ -32,4 +32,4 @@ def build_reexport_schedule(
     return reexport
 
 
-labelbox_reexport_schedule = build_reexport_schedule(os.environ.get(CRON_ENV, DEFAULT_CRON))
+labelbox_reexport_schedule = build_reexport_schedule(LB_REEXPORT_CRON.get() or DEFAULT_CRON)

@@ -41,9 +41,8 @@ class RunRef:
     run_name: str
 
 
-# What a row contains follows the export's options; the generator defaults to everything on.
-ALL_OPTIONS = ExportParams(attachments=True, metadata_fields=True, data_row_details=True, predictions=True,
-                           embeddings=False, model_run_details=True)
+# What a row contains follows the export's options; the generator defaults to the export's defaults.
+ALL_OPTIONS = ExportParams()
 
 
 @dataclass(frozen=True)
