@@ -62,3 +62,21 @@ def test_values_defaults_and_lists(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(settings.LB_FLATTEN_WORKERS.name, "three")
     with pytest.raises(ValueError, match="LB_FLATTEN_WORKERS must be a whole number, got 'three'"):
         settings.LB_FLATTEN_WORKERS.get_int()
+
+
+def test_export_option_defaults_are_declared_once() -> None:
+    """The resource, the CLI's flags and the emulator's generator all take ExportParams()'s defaults."""
+    from dataclasses import fields
+
+    from lb_export_pipeline.cli import export_command
+    from lb_export_pipeline.defs.resources import LabelboxResource
+    from lb_export_pipeline.emulator.synthetic import ALL_OPTIONS
+    from lb_export_pipeline.labelbox import ExportParams
+
+    defaults = ExportParams()
+    assert LabelboxResource().export_params() == defaults
+    assert defaults == ALL_OPTIONS
+    flags = {p.name: p.default for p in export_command.params}
+    assert {f.name: flags[f.name] for f in fields(ExportParams)} == {
+        f.name: getattr(defaults, f.name) for f in fields(ExportParams)}
+    assert (defaults.attachments, defaults.metadata_fields, defaults.embeddings) == (True, True, False)
