@@ -5,6 +5,7 @@
     lb-export export --model-run ID --out FILE [--predictions/--no-predictions ...]
     lb-export emulator [--port N]
     lb-export ddl --engine trino|athena|spark --location URI
+    lb-export evaluate DIR [--model-run-id ID] [--iou 0.5:0.95:0.05]
     lb-export demo | ui
 """
 
@@ -265,3 +266,12 @@ def ui(home: Path, port: int, emulator_port: int) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def _add_evaluate() -> None:
+    from .evaluation.cli import evaluate_command
+
+    main.add_command(evaluate_command)
+
+
+_add_evaluate()

@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from .evaluation.schemas import EVALUATION_TABLES
 from .flatten.schemas import PARTITION_COLUMN, TABLES
 from .storage import delta_dataset, is_remote, join
 
@@ -26,7 +27,7 @@ def create_views(con: duckdb.DuckDBPyConnection, root: str | os.PathLike[str]) -
     """Create (or replace) a view per table over ``root``; a table with no files yet gets an empty
     view with its full schema, so queries never fail on a fresh install. Returns the view names."""
     remote = is_remote(root)
-    for name, spec in TABLES.items():
+    for name, spec in {**TABLES, **EVALUATION_TABLES}.items():
         if remote:
             dataset = delta_dataset(join(root, name))
             if dataset is not None:
@@ -43,7 +44,7 @@ def create_views(con: duckdb.DuckDBPyConnection, root: str | os.PathLike[str]) -
         empty = spec.schema.empty_table().append_column(PARTITION_COLUMN, pa.array([], pa.string()))
         con.register(f"__empty_{name}", empty)
         con.execute(f'CREATE OR REPLACE VIEW "{name}" AS SELECT * FROM "__empty_{name}"')
-    return list(TABLES)
+    return [*TABLES, *EVALUATION_TABLES]
 
 
 def connect(root: str | os.PathLike[str], database: str = ":memory:") -> duckdb.DuckDBPyConnection:

@@ -11,6 +11,7 @@ confidence and custom metrics.
 
 from __future__ import annotations
 
+import math
 import random
 import uuid
 from collections.abc import Iterator, Sequence
@@ -20,6 +21,7 @@ from typing import Any, Literal
 import orjson
 
 from ..labelbox.types import ExportParams
+from .predictions import predict
 
 Shape = Literal["models", "experiments"]
 MEDIA_KINDS = ("image", "video", "text", "geospatial", "html", "conversational", "document", "audio", "dicom")
@@ -153,6 +155,12 @@ def _points(rng: random.Random, n: int, w: int, h: int) -> list[dict[str, float]
     return [{"x": round(rng.uniform(0, w), 3), "y": round(rng.uniform(0, h), 3)} for _ in range(n)]
 
 
+def _star_shaped(points: list[dict[str, float]]) -> list[dict[str, float]]:
+    """Vertices in angle order about their mean: a simple polygon, as an annotator draws one."""
+    cx, cy = sum(p["x"] for p in points) / len(points), sum(p["y"] for p in points) / len(points)
+    return sorted(points, key=lambda p: math.atan2(p["y"] - cy, p["x"] - cx))
+
+
 def _image_object(rng: random.Random, onto: _Ontology, pred: bool, w: int, h: int, task: str) -> dict[str, Any]:
     r = rng.random()
     if r < 0.4:
@@ -163,7 +171,7 @@ def _image_object(rng: random.Random, onto: _Ontology, pred: bool, w: int, h: in
     elif r < 0.65:
         o = _feature(rng, onto, "polygon", pred)
         o["annotation_kind"] = "ImagePolygon"
-        o["polygon"] = _points(rng, rng.randint(6, 20), w, h)
+        o["polygon"] = _star_shaped(_points(rng, rng.randint(6, 20), w, h))
     elif r < 0.75:
         o = _feature(rng, onto, "point", pred)
         o["annotation_kind"] = "ImagePoint"
@@ -435,7 +443,7 @@ def make_row(settings: GeneratorSettings, index: int, runs: Sequence[RunRef]) ->
     for ref in runs:
         entry_rng = random.Random(f"labels:{seed}:{index}:{ref.run_id}")
         task = cuid(entry_rng)
-        labels = []
+        labels: list[dict[str, Any]] = []
         for _ in range(2 if entry_rng.random() < 0.1 else 1):  # a reviewed row carries two labels
             label_kind, ann = _annotations(kind, entry_rng, onto, False, frames, task, messages)
             labels.append({"label_kind": label_kind, "version": "1.0.0", "id": cuid(entry_rng), "annotations": ann})
@@ -448,10 +456,10 @@ def make_row(settings: GeneratorSettings, index: int, runs: Sequence[RunRef]) ->
         if opts.model_run_details:
             run["split"] = split_of(seed, ref.run_id, index)
         run["labels"] = labels
-        if opts.predictions:
-            label_kind, ann = _annotations(kind, entry_rng, onto, True, frames, task, messages)
-            run["predictions"] = [{"label_kind": label_kind, "version": "1.0.0", "id": labels[0]["id"],
-                                   "annotations": ann}]
+        if opts.predictions:  # derived from the first label, with known quality (predictions.py)
+            pred_rng = random.Random(f"prediction:{seed}:{index}:{ref.run_id}")
+            run["predictions"] = [{"label_kind": labels[0]["label_kind"], "version": "1.0.0", "id": labels[0]["id"],
+                                   "annotations": predict(labels[0]["annotations"], labels[0]["id"], pred_rng)}]
         model = top.setdefault(ref.model_id, {"model_name": ref.model_name} if settings.shape == "models"
                                else {"name": ref.model_name})
         model.setdefault("model_runs" if settings.shape == "models" else "runs", {})[ref.run_id] = run

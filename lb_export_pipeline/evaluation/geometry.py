@@ -1,0 +1,141 @@
+"""IoU between label and prediction objects, vectorised, by Labelbox's rules per geometry kind.
+
+The rules are those of the official SDK (``labelbox.data.metrics.iou.calculation``):
+
+* boxes, polygons (and GeoJSON polygons, in their own coordinates): area of intersection over area
+  of union; an invalid polygon (self-intersecting) is repaired with ``buffer(0)`` first;
+* polylines and points: both are buffered by 70 px (``BUFFER``) and compared as polygons. Two points
+  are therefore two discs of radius 70: the IoU is 0.69 at 20 px apart, 0.5 at 31.9 px, 0 from 140;
+* text entities: character ranges ``[start, end]`` as exported; IoU = (min end - max start) /
+  (max end - min start), 1 when both ranges are one and the same position, 0 when disjoint;
+  conversational spans also need the same message.
+
+Anything else (masks, document token groups, GeoJSON points and lines, message selections) is not
+compared: ``SKIPPED`` says why, and those objects are counted as skipped, never dropped.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+import shapely
+
+BUFFER = 70.0
+_SHAPES = ("polygon", "line", "point", "geojson")
+EVALUATED = ("bounding_box", "text_span", "conversational_span", *_SHAPES)
+SKIPPED = {
+    "mask": "mask pixels are not read (the URL needs Labelbox credentials)",
+    "document_tokens": "document token groups carry no geometry",
+    "message_selection": "message selections carry no geometry",
+    "geojson_point_line": "GeoJSON points and lines have no pixel scale for the 70-px buffer",
+}
+
+Floats = npt.NDArray[np.float64]
+Ints = npt.NDArray[np.int64]
+
+
+def skip_reason(df: pl.DataFrame) -> pl.Series:
+    """Why each instance is not evaluated (null when it is)."""
+    kind = df["geometry_kind"]
+    geo_other = (kind == "geojson") & ~df["geojson_type"].is_in(["Polygon", "MultiPolygon"]).fill_null(False)
+    return (df.select(
+        pl.when(geo_other).then(pl.lit(SKIPPED["geojson_point_line"]))
+        .when(pl.col("geometry_kind").is_in(EVALUATED)).then(pl.lit(None, dtype=pl.String))
+        .otherwise(pl.col("geometry_kind").replace_strict(SKIPPED, default="geometry kind not evaluated"))
+        .alias("skip_reason")).to_series())
+
+
+def shapes(df: pl.DataFrame) -> npt.NDArray[np.object_]:
+    """Shapely geometry per instance, as the SDK compares it (buffered, repaired); None where unused."""
+    out = np.full(df.height, None, dtype=object)
+    kind = df["geometry_kind"].to_numpy()
+    for k in ("polygon", "line"):
+        rows = np.flatnonzero(kind == k)
+        if rows.size == 0:
+            continue
+        pts = df["points"].gather(rows)
+        lengths = pts.list.len().to_numpy()
+        ok = lengths >= (3 if k == "polygon" else 2)
+        rows, pts, lengths = rows[ok], pts.filter(ok), lengths[ok]
+        flat = pts.explode().struct.unnest()
+        coords = np.column_stack([flat["x"].to_numpy(), flat["y"].to_numpy()])
+        index = np.repeat(np.arange(rows.size), lengths)
+        if k == "polygon":
+            out[rows] = shapely.polygons(shapely.linearrings(coords, indices=index))
+        else:
+            out[rows] = shapely.buffer(shapely.linestrings(coords, indices=index), BUFFER)
+    rows = np.flatnonzero(kind == "point")
+    if rows.size:
+        out[rows] = shapely.buffer(shapely.points(df["point_x"].to_numpy()[rows], df["point_y"].to_numpy()[rows]),
+                                   BUFFER)
+    rows = np.flatnonzero((kind == "geojson") & np.isin(df["geojson_type"].to_numpy(), ["Polygon", "MultiPolygon"]))
+    if rows.size:
+        out[rows] = shapely.from_geojson(df["geojson"].to_numpy()[rows])
+    used = np.flatnonzero(out != None)  # noqa: E711  (an object array: elementwise)
+    if used.size:
+        geoms = out[used]
+        invalid = ~shapely.is_valid(geoms)
+        geoms[invalid] = shapely.buffer(geoms[invalid], 0)
+        out[used] = geoms
+    return out
+
+
+def box_iou(a: pl.DataFrame, b: pl.DataFrame) -> Floats:
+    """IoU of axis-aligned boxes, row by row (top/left/height/width columns)."""
+    at, al = a["bbox_top"].to_numpy(), a["bbox_left"].to_numpy()
+    ab, ar = at + a["bbox_height"].to_numpy(), al + a["bbox_width"].to_numpy()
+    bt, bl = b["bbox_top"].to_numpy(), b["bbox_left"].to_numpy()
+    bb, br = bt + b["bbox_height"].to_numpy(), bl + b["bbox_width"].to_numpy()
+    iw = np.clip(np.minimum(ar, br) - np.maximum(al, bl), 0, None)
+    ih = np.clip(np.minimum(ab, bb) - np.maximum(at, bt), 0, None)
+    inter = iw * ih
+    union = np.clip(ab - at, 0, None) * np.clip(ar - al, 0, None) + \
+        np.clip(bb - bt, 0, None) * np.clip(br - bl, 0, None) - inter
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(union > 0, inter / union, 0.0)
+
+
+def span_iou(a: pl.DataFrame, b: pl.DataFrame) -> Floats:
+    """Labelbox's text-entity IoU, row by row; 0 across conversational messages."""
+    a0, a1 = a["text_start"].to_numpy().astype(np.float64), a["text_end"].to_numpy().astype(np.float64)
+    b0, b1 = b["text_start"].to_numpy().astype(np.float64), b["text_end"].to_numpy().astype(np.float64)
+    i0, i1 = np.maximum(a0, b0), np.minimum(a1, b1)
+    u0, u1 = np.minimum(a0, b0), np.maximum(a1, b1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        iou = np.where(u0 == u1, 1.0, np.where(i0 > i1, 0.0, (i1 - i0) / (u1 - u0)))
+    same_message = (a["message_id"] == b["message_id"]).fill_null(True).to_numpy()
+    return np.where(same_message, iou, 0.0)
+
+
+def shape_iou(ga: npt.NDArray[np.object_], gb: npt.NDArray[np.object_]) -> Floats:
+    """Polygon IoU of two aligned arrays of shapes: only pairs whose bounds overlap are intersected."""
+    iou = np.zeros(len(ga))
+    present = (ga != None) & (gb != None)  # noqa: E711
+    rows = np.flatnonzero(present)
+    if rows.size == 0:
+        return iou
+    a, b = ga[rows], gb[rows]
+    touching = shapely.intersects(a, b)
+    rows, a, b = rows[touching], a[touching], b[touching]
+    inter = shapely.area(shapely.intersection(a, b))
+    union = shapely.area(a) + shapely.area(b) - inter
+    with np.errstate(invalid="ignore", divide="ignore"):
+        iou[rows] = np.where(union > 0, inter / union, 0.0)
+    return iou
+
+
+def pair_iou(inst: pl.DataFrame, geoms: npt.NDArray[np.object_], g: Ints, p: Ints) -> Floats:
+    """IoU of instance pairs (g[i], p[i]), which share a geometry kind."""
+    iou = np.zeros(len(g))
+    kind = inst["geometry_kind"].to_numpy()[g]
+    boxes = np.flatnonzero(kind == "bounding_box")
+    if boxes.size:
+        iou[boxes] = box_iou(inst[g[boxes]], inst[p[boxes]])
+    spans = np.flatnonzero(np.isin(kind, ["text_span", "conversational_span"]))
+    if spans.size:
+        iou[spans] = span_iou(inst[g[spans]], inst[p[spans]])
+    rest = np.flatnonzero(np.isin(kind, _SHAPES))
+    if rest.size:
+        iou[rest] = shape_iou(geoms[g[rest]], geoms[p[rest]])
+    return iou

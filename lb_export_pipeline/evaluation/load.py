@@ -1,0 +1,74 @@
+"""Read one model run's labels and predictions out of the tables, a bucket of data rows at a time.
+
+Still media come from ``objects``; video and DICOM from ``video_frames`` (one instance per frame and
+track). Each instance gets a ``scope`` (data row, DICOM view, frame) within which objects are
+compared, and instances are numbered in (scope, class, feature id) order: that order breaks IoU ties
+in the matching, as the order of annotations does in Labelbox's SDK.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import polars as pl
+import pyarrow as pa
+
+_GEOMETRY = ("geometry_kind, bbox_top, bbox_left, bbox_height, bbox_width, point_x, point_y, points, "
+             "text_start, text_end, message_id, geojson_type, geojson")
+_OBJECTS_SQL = f"""
+SELECT o.data_row_id, coalesce(d.split, 'UNASSIGNED') AS split, coalesce(o.dicom_group, '') AS dicom_group,
+       -1::BIGINT AS frame, o.source, o.name AS class, o.feature_id, o.confidence, {_GEOMETRY}
+FROM objects o LEFT JOIN data_rows d USING (model_run_id, data_row_id)
+WHERE o.model_run_id = $run AND o.geometry_kind IS NOT NULL AND hash(o.data_row_id) % $buckets = $bucket
+UNION ALL
+SELECT v.data_row_id, coalesce(d.split, 'UNASSIGNED'), coalesce(v.dicom_group, ''), v.frame, v.source,
+       v.name, v.feature_id, v.confidence, {_GEOMETRY}
+FROM video_frames v LEFT JOIN data_rows d USING (model_run_id, data_row_id)
+WHERE v.model_run_id = $run AND v.geometry_kind IS NOT NULL AND hash(v.data_row_id) % $buckets = $bucket
+"""
+
+_CLASSIFICATIONS_SQL = """
+SELECT c.data_row_id, coalesce(d.split, 'UNASSIGNED') AS split, coalesce(c.dicom_group, '') AS dicom_group,
+       coalesce(c.frame, -1) AS frame, c.source, c.question_name AS class, c.answer_kind AS geometry_kind,
+       coalesce(c.answer_name, c.text_content) AS answer,
+       coalesce(c.answer_feature_id, c.question_feature_id) AS answer_feature_id, c.question_feature_id,
+       c.confidence, c.depth, c.message_id
+FROM classifications c LEFT JOIN data_rows d USING (model_run_id, data_row_id)
+WHERE c.model_run_id = $run AND c.object_feature_id IS NULL AND c.answer_kind IN ('radio', 'checklist', 'text')
+  AND hash(c.data_row_id) % $buckets = $bucket
+"""
+
+
+def object_count(con: duckdb.DuckDBPyConnection, run: str) -> int:
+    row = con.sql("SELECT (SELECT count(*) FROM objects WHERE model_run_id = $run) + "
+                  "(SELECT count(*) FROM video_frames WHERE model_run_id = $run)", params={"run": run}).fetchall()
+    return int(row[0][0]) if row else 0
+
+
+def instances(con: duckdb.DuckDBPyConnection, run: str, bucket: int, buckets: int) -> pl.DataFrame:
+    """Label and prediction objects of one bucket of data rows, numbered (column ``idx``)."""
+    df = _frame(con.sql(_OBJECTS_SQL, params={"run": run, "bucket": bucket, "buckets": buckets}).to_arrow_table())
+    df = df.sort("data_row_id", "dicom_group", "frame", "class", "feature_id")
+    return df.with_columns(
+        idx=pl.int_range(pl.len(), dtype=pl.Int64),
+        scope=_changes("data_row_id", "dicom_group", "frame").cum_sum().cast(pl.Int64),
+    )
+
+
+def _changes(*columns: str) -> pl.Expr:
+    """True on the first row of each run of equal ``columns`` (the frame is sorted by them)."""
+    changed = pl.lit(False)
+    for c in columns:
+        changed = changed | (pl.col(c) != pl.col(c).shift()).fill_null(True)
+    return changed
+
+
+def answers(con: duckdb.DuckDBPyConnection, run: str, bucket: int, buckets: int) -> pl.DataFrame:
+    """Classification answers not nested under an object, of one bucket of data rows."""
+    return _frame(con.sql(_CLASSIFICATIONS_SQL, params={"run": run, "bucket": bucket, "buckets": buckets})
+                  .to_arrow_table())
+
+
+def _frame(table: pa.Table) -> pl.DataFrame:
+    frame = pl.from_arrow(table)
+    assert isinstance(frame, pl.DataFrame)
+    return frame

@@ -1,0 +1,60 @@
+"""evaluation_metrics rows: counts per split x class x threshold, rolled up to '(all)', with ratios and AP."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from .schemas import ALL, EVALUATION_METRICS
+
+COUNT_KEY = ("kind", "split", "class", "iou_threshold")
+
+
+def counts(matches: pl.DataFrame) -> pl.DataFrame:
+    """Partial sums of one bucket's matches, to be added across buckets."""
+    return matches.with_columns(kind=pl.when(pl.col("geometry_kind").is_in(["radio", "checklist", "text"]))
+                                .then(pl.lit("classification")).otherwise(pl.lit("object"))).group_by(
+        "kind", "split", "class", "iou_threshold").agg(
+        tp=(pl.col("outcome") == "tp").sum(), fp=(pl.col("outcome") == "fp").sum(),
+        fn=(pl.col("outcome") == "fn").sum(),
+        skipped_labels=((pl.col("outcome") == "skipped") & pl.col("label_feature_id").is_not_null()).sum(),
+        skipped_predictions=((pl.col("outcome") == "skipped") & pl.col("prediction_feature_id").is_not_null()).sum(),
+        iou_sum=pl.col("iou").filter(pl.col("outcome") == "tp").sum())
+
+
+def rows(parts: list[pl.DataFrame], ap: dict[tuple[str, str], tuple[float, float, float]]) -> pl.DataFrame:
+    """Sum the bucket counts, add the '(all)' roll-ups, derive the ratios; ``ap`` maps (split, class)."""
+    total = pl.concat(parts).group_by(*COUNT_KEY).agg(pl.exclude(*COUNT_KEY).sum())
+    skipped = total.filter(pl.col("iou_threshold").is_null() & (pl.col("kind") == "object")).select(
+        "kind", "split", "class", "skipped_labels", "skipped_predictions")
+    scored = total.filter(pl.col("iou_threshold").is_not_null() | (pl.col("kind") == "classification")).drop(
+        "skipped_labels", "skipped_predictions")
+    scored = scored.join(skipped, on=["kind", "split", "class"], how="full", coalesce=True)
+    # a class whose objects are all skipped still gets a row per threshold
+    thresholds = scored.filter(pl.col("kind") == "object")["iou_threshold"].drop_nulls().unique()
+    only_skipped = scored.filter((pl.col("kind") == "object") & pl.col("iou_threshold").is_null())
+    if only_skipped.height and thresholds.len():
+        filled = only_skipped.drop("iou_threshold").join(pl.DataFrame({"iou_threshold": thresholds}), how="cross")
+        scored = pl.concat([scored.filter(~((pl.col("kind") == "object") & pl.col("iou_threshold").is_null())),
+                            filled.select(scored.columns)])
+    scored = scored.fill_null(strategy="zero").with_columns(
+        iou_threshold=pl.when(pl.col("kind") == "object").then("iou_threshold"))
+    sums = pl.exclude(*COUNT_KEY).sum()
+    rolled = pl.concat([
+        scored,
+        scored.group_by("kind", "class", "iou_threshold").agg(sums).with_columns(split=pl.lit(ALL)),
+        scored.group_by("kind", "split", "iou_threshold").agg(sums).with_columns(**{"class": pl.lit(ALL)}),
+        scored.group_by("kind", "iou_threshold").agg(sums).with_columns(split=pl.lit(ALL), **{"class": pl.lit(ALL)}),
+    ], how="diagonal")
+    tp, fp, fn = pl.col("tp"), pl.col("fp"), pl.col("fn")
+    out = rolled.with_columns(
+        labels=tp + fn, predictions=tp + fp,
+        precision=pl.when(tp + fp > 0).then(tp / (tp + fp)),
+        recall=pl.when(tp + fn > 0).then(tp / (tp + fn)),
+        f1=pl.when(2 * tp + fp + fn > 0).then(2 * tp / (2 * tp + fp + fn)),
+        mean_iou=pl.when((tp > 0) & (pl.col("kind") == "object")).then(pl.col("iou_sum") / tp),
+    )
+    ap_frame = pl.DataFrame([(s, c, *v) for (s, c), v in ap.items()],
+                            schema={"split": pl.String, "class": pl.String, "ap50": pl.Float64,
+                                    "ap75": pl.Float64, "ap": pl.Float64}, orient="row")
+    out = out.join(ap_frame.with_columns(kind=pl.lit("object")), on=["kind", "split", "class"], how="left")
+    return out.select(EVALUATION_METRICS.column_names).sort("kind", "split", "class", "iou_threshold")
