@@ -24,7 +24,7 @@ def evaluate_answers(answers: pl.DataFrame) -> pl.DataFrame:
         *_KEY, "n", pred_kind="geometry_kind", prediction_feature_id="answer_feature_id", confidence="confidence")
     both = labels.join(preds, on=[*_KEY, "n"], how="full", coalesce=True)
     return both.select(
-        "data_row_id", "split", pl.col("dicom_group"), pl.col("frame"), "class",
+        "data_row_id", "split", "dicom_group", "frame", pl.col("message_id").replace("", None), "class",
         geometry_kind=pl.coalesce("label_kind", "pred_kind"), answer="answer",
         label_feature_id="label_feature_id", prediction_feature_id="prediction_feature_id",
         iou=pl.lit(None, pl.Float64), confidence="confidence", iou_threshold=pl.lit(None, pl.Float64),

@@ -10,6 +10,9 @@ The rules are those of the official SDK (``labelbox.data.metrics.iou.calculation
   (max end - min start), 1 when both ranges are one and the same position, 0 when disjoint;
   conversational spans also need the same message.
 
+Coordinates are rounded to 6 decimals first, as the SDK's trip through GeoJSON (``geojson``'s
+default precision) rounds them.
+
 Anything else (masks, document token groups, GeoJSON points and lines, message selections) is not
 compared: ``SKIPPED`` says why, and those objects are counted as skipped, never dropped.
 """
@@ -22,6 +25,8 @@ import polars as pl
 import shapely
 
 BUFFER = 70.0
+DECIMALS = 6
+QUAD_SEGS = 16  # what geometry.buffer() uses (the SDK); the vectorised shapely.buffer defaults to 8
 _SHAPES = ("polygon", "line", "point", "geojson")
 EVALUATED = ("bounding_box", "text_span", "conversational_span", *_SHAPES)
 SKIPPED = {
@@ -59,19 +64,20 @@ def shapes(df: pl.DataFrame) -> npt.NDArray[np.object_]:
         ok = lengths >= (3 if k == "polygon" else 2)
         rows, pts, lengths = rows[ok], pts.filter(ok), lengths[ok]
         flat = pts.explode().struct.unnest()
-        coords = np.column_stack([flat["x"].to_numpy(), flat["y"].to_numpy()])
+        coords = np.round(np.column_stack([flat["x"].to_numpy(), flat["y"].to_numpy()]), DECIMALS)
         index = np.repeat(np.arange(rows.size), lengths)
         if k == "polygon":
             out[rows] = shapely.polygons(shapely.linearrings(coords, indices=index))
         else:
-            out[rows] = shapely.buffer(shapely.linestrings(coords, indices=index), BUFFER)
+            out[rows] = shapely.buffer(shapely.linestrings(coords, indices=index), BUFFER, quad_segs=QUAD_SEGS)
     rows = np.flatnonzero(kind == "point")
     if rows.size:
-        out[rows] = shapely.buffer(shapely.points(df["point_x"].to_numpy()[rows], df["point_y"].to_numpy()[rows]),
-                                   BUFFER)
+        xy = np.round(np.column_stack([df["point_x"].to_numpy()[rows], df["point_y"].to_numpy()[rows]]), DECIMALS)
+        out[rows] = shapely.buffer(shapely.points(xy), BUFFER, quad_segs=QUAD_SEGS)
     rows = np.flatnonzero((kind == "geojson") & np.isin(df["geojson_type"].to_numpy(), ["Polygon", "MultiPolygon"]))
     if rows.size:
-        out[rows] = shapely.from_geojson(df["geojson"].to_numpy()[rows])
+        out[rows] = shapely.transform(shapely.from_geojson(df["geojson"].to_numpy()[rows]),
+                                      lambda c: np.round(c, DECIMALS))
     used = np.flatnonzero(out != None)  # noqa: E711  (an object array: elementwise)
     if used.size:
         geoms = out[used]
@@ -81,12 +87,16 @@ def shapes(df: pl.DataFrame) -> npt.NDArray[np.object_]:
     return out
 
 
+def _edges(f: pl.DataFrame) -> tuple[Floats, Floats, Floats, Floats]:
+    top, left = f["bbox_top"].to_numpy(), f["bbox_left"].to_numpy()
+    bottom, right = top + f["bbox_height"].to_numpy(), left + f["bbox_width"].to_numpy()
+    return tuple(np.round(v, DECIMALS) for v in (top, left, bottom, right))  # type: ignore[return-value]
+
+
 def box_iou(a: pl.DataFrame, b: pl.DataFrame) -> Floats:
     """IoU of axis-aligned boxes, row by row (top/left/height/width columns)."""
-    at, al = a["bbox_top"].to_numpy(), a["bbox_left"].to_numpy()
-    ab, ar = at + a["bbox_height"].to_numpy(), al + a["bbox_width"].to_numpy()
-    bt, bl = b["bbox_top"].to_numpy(), b["bbox_left"].to_numpy()
-    bb, br = bt + b["bbox_height"].to_numpy(), bl + b["bbox_width"].to_numpy()
+    at, al, ab, ar = _edges(a)
+    bt, bl, bb, br = _edges(b)
     iw = np.clip(np.minimum(ar, br) - np.maximum(al, bl), 0, None)
     ih = np.clip(np.minimum(ab, bb) - np.maximum(at, bt), 0, None)
     inter = iw * ih

@@ -12,7 +12,7 @@ from .average_precision import COCO_THRESHOLDS
 from .schemas import BACKGROUND
 
 DETECTION_KINDS = ("bounding_box", "polygon")
-_SCOPE = ("data_row_id", "split", "dicom_group", "frame")
+_SCOPE = ("data_row_id", "split", "dicom_group", "frame", "message_id")
 
 
 @dataclass

@@ -61,7 +61,8 @@ def evaluate_run(root: Path, run: str, thresholds: Sequence[float] = DEFAULT_THR
             inst = load.instances(con, run, b, buckets)
             result = evaluate_bucket(inst, thresholds)
             matches = pl.concat([result.matches, evaluate_answers(load.answers(con, run, b, buckets))],
-                                how="vertical_relaxed")
+                                how="vertical_relaxed").with_columns(  # the scope's placeholders back to null
+                dicom_group=pl.col("dicom_group").replace("", None), frame=pl.when(pl.col("frame") >= 0).then("frame"))
             written += _write(matches, EVALUATION_MATCHES, _part(txn, EVALUATION_MATCHES, run, b))
             parts.append(metrics.counts(matches))
             detections.append(result.detections)

@@ -23,6 +23,7 @@ _SCOPE = (
     _c("split", pa.string(), "the data row's split in the model run"),
     _c("dicom_group", pa.string(), "DICOM view; null otherwise"),
     _c("frame", pa.int64(), "video/DICOM frame the objects were compared in; null for still media"),
+    _c("message_id", pa.string(), "conversational message of the span or message-scoped answer"),
 )
 
 EVALUATION_MATCHES = TableSpec(
@@ -31,7 +32,7 @@ EVALUATION_MATCHES = TableSpec(
                 "prediction (fp) left unmatched at that threshold; a pairing under the threshold gives one fn row "
                 "and one fp row, each naming both sides. Classification answers have a null threshold; objects "
                 "whose geometry is not evaluated have outcome 'skipped'.",
-    key=("data_row_id", "dicom_group", "frame", "class", "label_feature_id", "prediction_feature_id",
+    key=("data_row_id", "dicom_group", "frame", "message_id", "class", "label_feature_id", "prediction_feature_id",
          "iou_threshold", "outcome"),
     columns=(
         *_SCOPE,

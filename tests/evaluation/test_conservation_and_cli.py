@@ -1,0 +1,62 @@
+"""Counts are conserved; the CLI writes, replaces and prints; lb-export sql shows the tables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow.parquet as pq
+from click.testing import CliRunner
+
+from lb_export_pipeline.cli import main
+from lb_export_pipeline.evaluation import conservation
+from lb_export_pipeline.query import connect
+
+
+def test_counts_are_conserved(every_kind_run: tuple[Path, str]) -> None:
+    tables, run = every_kind_run
+    result = conservation.check(connect(tables), run)
+    assert result.violations == [] and result.checked > 500
+
+
+def test_conservation_names_a_lost_row(every_kind_run: tuple[Path, str], tmp_path: Path) -> None:
+    tables, run = every_kind_run
+    con = connect(tables)
+    # the same tables with one label object fewer in the evaluation: the check must say where
+    con.execute(f"""CREATE OR REPLACE VIEW evaluation_metrics AS SELECT * REPLACE (
+        CASE WHEN class = 'box' AND split = 'TRAINING' AND iou_threshold = 0.5 THEN tp - 1 ELSE tp END AS tp)
+        FROM read_parquet('{tables}/evaluation_metrics/*/*.parquet', hive_partitioning = true)""")
+    result = conservation.check(con, run)
+    assert len(result.violations) == 1 and result.violations[0].startswith("object TRAINING/box at 0.5: labels")
+
+
+def test_cli_evaluates_replaces_and_prints(every_kind_run: tuple[Path, str]) -> None:
+    tables, run = every_kind_run
+    runner = CliRunner()
+    first = runner.invoke(main, ["evaluate", str(tables), "--model-run-id", run, "--iou", "0.5,0.75"])
+    assert first.exit_code == 0, first.output
+    assert "box" in first.output and "precision" in first.output
+    parts = sorted((tables / "evaluation_metrics" / f"model_run_id={run}").glob("*.parquet"))
+    again = runner.invoke(main, ["evaluate", str(tables), "--model-run-id", run, "--iou", "0.5:0.75:0.25"])
+    assert again.exit_code == 0, again.output
+    parts_again = sorted((tables / "evaluation_metrics" / f"model_run_id={run}").glob("*.parquet"))
+    assert len(parts_again) == len(parts) == 1 and parts_again != parts  # replaced, not appended
+    con = connect(tables)
+    thresholds = con.sql("SELECT DISTINCT iou_threshold FROM evaluation_metrics WHERE kind = 'object' ORDER BY 1")
+    assert [t for (t,) in thresholds.fetchall()] == [0.5, 0.75]
+    assert pq.read_metadata(parts_again[0]).num_rows == con.sql(
+        "SELECT count(*) FROM evaluation_metrics").fetchall()[0][0]
+    shown = runner.invoke(main, ["sql", str(tables), "-c", "SELECT count(*) AS n FROM evaluation_confusion "
+                                                           "WHERE label_class = 'background'"])
+    assert shown.exit_code == 0 and "n" in shown.output
+    runner.invoke(main, ["evaluate", str(tables), "--model-run-id", run])  # back to the default thresholds
+
+
+def test_cli_refuses_bad_thresholds_and_roots(tmp_path: Path) -> None:
+    runner = CliRunner()
+    bad = runner.invoke(main, ["evaluate", str(tmp_path), "--iou", "half"])
+    assert bad.exit_code == 2 and "'half' is not a number" in bad.output
+    empty = runner.invoke(main, ["evaluate", str(tmp_path)])
+    assert empty.exit_code == 1 and "no objects table under" in empty.output
+    (tmp_path / "objects").mkdir()
+    out_of_range = runner.invoke(main, ["evaluate", str(tmp_path), "--iou", "1.5"])
+    assert out_of_range.exit_code == 1 and "strictly between 0 and 1: [1.5]" in out_of_range.output
