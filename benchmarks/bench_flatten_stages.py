@@ -4,9 +4,8 @@
 
 Takes the first --mb MB of benchmarks/data/export-1000mb.ndjson (made by bench_flatten.py), holds
 the lines in memory (no I/O), and times, best of 3, each stage added to the previous one:
-parse (orjson, the floor) -> typed decode + walk (the flatten's fast path: msgspec Structs, rows as
-tuples) -> + transpose (zip) -> + Arrow arrays -> + Parquet (zstd). ``--dict`` walks with the dict
-walker instead (orjson + dicts: the path for lines the typed path refuses).
+parse (orjson, the floor) -> walk (rows as tuples) -> + transpose (zip) -> + Arrow arrays -> + Parquet
+(zstd).
 """
 
 from __future__ import annotations
@@ -29,13 +28,12 @@ from bench_flatten import first_lines  # noqa: E402
 from lb_export_pipeline.flatten.row import flatten_line  # noqa: E402
 from lb_export_pipeline.flatten.schemas import TABLES  # noqa: E402
 from lb_export_pipeline.flatten.sinks import SinkSettings  # noqa: E402
-from lb_export_pipeline.flatten.typed_walk import flatten_typed  # noqa: E402
 
-STAGES = ("parse (orjson)", "decode + walk", "+ transpose", "+ Arrow arrays", "+ Parquet (zstd)")
+STAGES = ("parse (orjson)", "parse + walk", "+ transpose", "+ Arrow arrays", "+ Parquet (zstd)")
 SETTINGS = SinkSettings()  # the flatten's own batch and row-group sizes
 
 
-def run(lines: list[bytes], upto: int, dict_walker: bool = False, batch: int = SETTINGS.batch_rows) -> float:
+def run(lines: list[bytes], upto: int, batch: int = SETTINGS.batch_rows) -> float:
     started = time.perf_counter()
     buffers: dict[str, list[tuple[object, ...]]] = {name: [] for name in TABLES}
     pending: dict[str, list[pa.RecordBatch]] = {name: [] for name in TABLES}
@@ -61,9 +59,7 @@ def run(lines: list[bytes], upto: int, dict_walker: bool = False, batch: int = S
         if upto == 0:
             orjson.loads(line)
             continue
-        result = None if dict_walker else flatten_typed(line, n)
-        if result is None:
-            result = flatten_line(orjson.loads(line), n)
+        result = flatten_line(orjson.loads(line), n)
         for rows in result.runs.values():
             for name in TABLES:
                 table_rows = getattr(rows, name)
@@ -85,7 +81,6 @@ def run(lines: list[bytes], upto: int, dict_walker: bool = False, batch: int = S
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--mb", type=int, default=60)
-    parser.add_argument("--dict", action="store_true", help="walk with the dict walker, not the typed path")
     parser.add_argument("--batch-rows", type=int, default=SETTINGS.batch_rows,
                         help="rows per Arrow conversion (default: the sinks' own)")
     args = parser.parse_args()
@@ -93,10 +88,10 @@ def main() -> None:
     gc.disable()  # as the flatten worker does
     pa.array(["warm up"])
     parse = None
-    print(f"{size / 1e6:.0f} MB, {len(lines):,} lines, one process, {'dict' if args.dict else 'typed'} walker, "
+    print(f"{size / 1e6:.0f} MB, {len(lines):,} lines, one process, "
           f"{args.batch_rows:,} rows per Arrow conversion")
     for upto, name in enumerate(STAGES):
-        seconds = min(run(lines, upto, args.dict, args.batch_rows) for _ in range(3))
+        seconds = min(run(lines, upto, args.batch_rows) for _ in range(3))
         parse = parse or seconds
         print(f"{name:<18} {seconds:6.3f} s  {size / 1e6 / seconds:6.1f} MB/s  {parse / seconds:5.2f}x parse")
 

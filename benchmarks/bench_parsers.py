@@ -6,8 +6,7 @@ Takes the first --mb MB of benchmarks/data/export-1000mb.ndjson (made by bench_f
 best of 3:
 
 * orjson.loads of every line (the benchmarks' floor), and the flatten walk on top of it, for scale;
-* msgspec.json decoding into plain objects, into the typed Structs of ``flatten/typed_export.py``
-  (which refuse unknown fields), and that decoding plus the typed walk: the path the flatten takes;
+* msgspec.json decoding into plain objects;
 * DuckDB read_json with the export's nested shape declared (MAP for keys that are ids or frame
   numbers), on one thread: the scan alone, and the scan materialized as a table.
 """
@@ -31,8 +30,6 @@ sys.path.insert(0, str(HERE))
 from bench_flatten import first_lines  # noqa: E402
 
 from lb_export_pipeline.flatten.row import flatten_line  # noqa: E402
-from lb_export_pipeline.flatten.typed_export import LINE_DECODER  # noqa: E402
-from lb_export_pipeline.flatten.typed_walk import flatten_typed  # noqa: E402
 
 
 def _duckdb_columns() -> str:
@@ -66,18 +63,7 @@ def main() -> None:
     args = parser.parse_args()
     lines, size = first_lines(args.mb)
     gc.disable()  # as the flatten worker does
-    typed = LINE_DECODER
     plain = msgspec.json.Decoder()
-    refused = 0
-
-    def typed_decode() -> None:
-        nonlocal refused
-        refused = 0
-        for line in lines:
-            try:
-                typed.decode(line)
-            except msgspec.ValidationError:
-                refused += 1
 
     def each(decode: Callable[[bytes], object]) -> Callable[[], None]:
         def run() -> None:
@@ -89,10 +75,6 @@ def main() -> None:
         for n, line in enumerate(lines, 1):
             flatten_line(orjson.loads(line), n)
 
-    def typed_walk() -> None:
-        for n, line in enumerate(lines, 1):
-            flatten_typed(line, n)
-
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "lines.ndjson"
         source.write_bytes(b"".join(lines))
@@ -103,15 +85,13 @@ def main() -> None:
             ("orjson.loads (floor)", best(each(orjson.loads))),
             ("orjson.loads + flatten walk", best(walk)),
             ("msgspec, plain objects", best(each(plain.decode))),
-            ("msgspec, typed Structs (typed_export)", best(typed_decode)),
-            ("msgspec typed + typed walk (the flatten's path)", best(typed_walk)),
             ("DuckDB read_json typed, scan (1 thread)",
              best(lambda: con.execute(f"SELECT count(*), count(experiments), count(models) FROM {scan}").fetchone())),
             ("DuckDB read_json typed, materialized (1 thread)",
              best(lambda: con.execute(f"CREATE OR REPLACE TEMP TABLE t AS SELECT * FROM {scan}").fetchone())),
         ]
     floor = rows[0][1]
-    print(f"{size / 1e6:.0f} MB, {len(lines):,} lines, one core; typed Structs refused {refused:,} line(s)")
+    print(f"{size / 1e6:.0f} MB, {len(lines):,} lines, one core")
     for label, seconds in rows:
         print(f"{label:<50} {seconds:6.3f} s  {size / 1e6 / seconds:7.1f} MB/s  {seconds / floor:5.2f}x floor time")
 

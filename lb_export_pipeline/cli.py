@@ -72,9 +72,6 @@ def flatten(export: Path, out: str, workers: int, model_run_id: str | None) -> N
                       f"{result.unattributed_path}")
     for message in result.first_errors[:5]:
         console.print(f"[yellow]quarantined: {message}")
-    if result.general_path_lines:
-        console.print(f"{result.general_path_lines:,} line(s) had fields beyond the documented export shape and "
-                      "took the general (slower) walker; fields it does not know are kept in the extra columns")
     if result.skipped_runs:
         console.print(f"skipped rows of other model runs: {sum(result.skipped_runs.values()):,}")
 

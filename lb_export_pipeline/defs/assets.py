@@ -208,7 +208,6 @@ def labelbox_tables(context: dg.AssetExecutionContext,
             "export_task_id": manifest.get("task_id", ""),
             "flatten_seconds": round(result.seconds, 2),
             "flatten_workers": result.workers,
-            "general_path_lines": result.general_path_lines,
         }
         if name == "data_rows" and part.quarantine_path is not None:
             metadata["quarantine_file"] = dg.MetadataValue.path(str(part.quarantine_path))

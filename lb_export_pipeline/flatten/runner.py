@@ -38,7 +38,6 @@ from .reader import ByteRange, LineSource, gunzip, gzip_size_hint, is_gzip, spli
 from .row import flatten_line, iter_runs
 from .schemas import PARTITION_COLUMN, TABLE_NAMES, TABLES
 from .sinks import BackgroundWriter, BatchConversionError, Budget, SinkSettings, TableSink, check_row, row_checker
-from .typed_walk import flatten_typed
 
 Progress = Callable[[int, int], None]
 """Called with (input bytes done, lines done) as a flatten advances."""
@@ -73,9 +72,6 @@ class FlattenResult:
     unattributed_quarantined: int = 0
     unattributed_path: Path | str | None = None
     first_errors: list[str] = field(default_factory=list)
-    # Lines that landed through the dict walker: not the documented shape exactly (unknown fields, which
-    # it keeps in ``extra``, or other types), so the typed fast path left them to it.
-    general_path_lines: int = 0
 
     @property
     def rows(self) -> dict[str, int]:
@@ -112,7 +108,6 @@ class _WorkerResult:
     bytes: int
     skipped_runs: dict[str, int]
     first_errors: list[str]
-    general_lines: int
 
 
 class _Partition:
@@ -149,13 +144,6 @@ def _runs_named_by(obj: Any, only_model_run: str | None) -> list[str | None]:
     return list(dict.fromkeys(runs)) or [None]
 
 
-def _loads_or_none(raw: bytes) -> Any:
-    try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        return None
-
-
 def _run_worker(task: _WorkerTask, progress: Progress | None = None, shared: Any = None) -> _WorkerResult:
     # Parsed JSON and row tuples hold no reference cycles; the cyclic GC would only rescan the
     # growing row buffers over and over (measured: about a third of the run time).
@@ -178,7 +166,7 @@ def _flatten_range(task: _WorkerTask, progress: Progress | None, shared: Any) ->
     checks = {name: row_checker(spec) for name, spec in TABLES.items()} if task.strict else None
     source = LineSource(task.source, task.byte_range)
     loads = orjson.loads
-    lines = general_lines = 0
+    lines = 0
     next_report = _PROGRESS_BYTES
     name = task.name
 
@@ -206,17 +194,13 @@ def _flatten_range(task: _WorkerTask, progress: Progress | None, shared: Any) ->
                 report()
             if not raw.strip():
                 continue  # a blank line (e.g. a trailing newline) carries no data row
-            obj = None
             try:
-                result = flatten_typed(raw, n, only_model_run=task.only_model_run, splits=task.splits)
-                if result is None:  # not the documented shape exactly: the dict walker reads and judges it
-                    try:
-                        obj = loads(raw)
-                    except orjson.JSONDecodeError as exc:
-                        reject(None, n, raw, "", f"not valid JSON ({exc})")
-                        continue
-                    result = flatten_line(obj, n, only_model_run=task.only_model_run, splits=task.splits)
-                    general_lines += 1
+                obj = loads(raw)
+            except orjson.JSONDecodeError as exc:
+                reject(None, n, raw, "", f"not valid JSON ({exc})")
+                continue
+            try:
+                result = flatten_line(obj, n, only_model_run=task.only_model_run, splits=task.splits)
                 if checks is not None:
                     for rows in result.runs.values():
                         for table, table_checks in checks.items():
@@ -227,7 +211,7 @@ def _flatten_range(task: _WorkerTask, progress: Progress | None, shared: Any) ->
                 continue
             except ValueError as exc:  # strict check_row
                 where = str(exc).split(":", 1)[0].removeprefix("column ")
-                reject(obj if obj is not None else _loads_or_none(raw), n, raw, where, str(exc))
+                reject(obj, n, raw, where, str(exc))
                 continue
             except (RecursionError, ArithmeticError, LookupError, TypeError, AttributeError) as exc:
                 # Last resort (e.g. classifications nested thousands deep): one line never costs the file.
@@ -248,8 +232,7 @@ def _flatten_range(task: _WorkerTask, progress: Progress | None, shared: Any) ->
         quarantine.close()
         writer.close()
     report()
-    return _WorkerResult(counts, dict(quarantine.counts), lines, source.bytes_done, skipped, first_errors,
-                         general_lines)
+    return _WorkerResult(counts, dict(quarantine.counts), lines, source.bytes_done, skipped, first_errors)
 
 
 _SHARED: Any = None
@@ -463,7 +446,6 @@ def _commit(txn: Transaction, src: Path, results: list[_WorkerResult], model_run
         unattributed_path=(join(out, str(unattributed[0])) if remote_out else txn.out / unattributed[0])
         if unattributed else None,
         first_errors=[e for r in results for e in r.first_errors][:20],
-        general_path_lines=sum(r.general_lines for r in results),
     )
 
 
