@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from .errors import STRUCTURAL_ERRORS, FieldError, as_field_error, json_type
-from .values import merge_extra, unknown_fields
+from .values import item_extras, merge_extra, unknown_fields
 
 Row = tuple[Any, ...]
 
@@ -20,6 +20,7 @@ _QUESTION_FIELDS = frozenset({
     "radio_answer", "checklist_answers", "text_answer",
     "conversational_radio_answer", "conversational_checklist_answers", "conversational_text_answer",
 })
+METRIC_FIELDS = frozenset({"name", "value"})  # custom_metrics items
 _ANSWER_FIELDS = frozenset({
     "feature_id", "feature_schema_id", "name", "value", "classifications", "confidence",
     "custom_metrics", "content",
@@ -79,17 +80,18 @@ def walk_classifications(
                     if a is None:
                         a = {}
                     aget = a.get
-                    extra = None if q_extra is None and a.keys() <= _ANSWER_FIELDS else merge_extra(
-                        question=q_extra, answer=unknown_fields(a, _ANSWER_FIELDS))
                     confidence = aget("confidence", qget("confidence"))
                     metrics = aget("custom_metrics", qget("custom_metrics"))
+                    extra = None if q_extra is None and a.keys() <= _ANSWER_FIELDS and not metrics else merge_extra(
+                        question=q_extra, answer=unknown_fields(a, _ANSWER_FIELDS),
+                        **(item_extras(metrics, METRIC_FIELDS, "custom_metrics") or {}))
                     answer_fid = aget("feature_id")
                     out.append((
                         *ref, frame, group, object_feature_id, qget("message_id"), parent_feature_id,
                         qget("feature_id"), qget("feature_schema_id"), qname, qget("value"),
                         kind, answer_fid, aget("feature_schema_id"), aget("name"), aget("value"),
                         aget("content") if kind == "text" else None,
-                        confidence, metrics, depth, path,
+                        confidence, metrics, depth, path, None, None,
                         extra, line_number,
                     ))
                     nested = aget("classifications")

@@ -17,26 +17,31 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .classifications import walk_classifications
+from .classifications import METRIC_FIELDS, walk_classifications
 from .errors import STRUCTURAL_ERRORS, FieldError, as_field_error, json_type
 from .geometry import NO_GEOMETRY, read_geometry
-from .values import json_or_none, merge_extra, timestamp, unknown_fields
+from .values import item_extras, json_or_none, merge_extra, timestamp, unknown_fields
 
 Row = tuple[Any, ...]
 
-_LABEL_FIELDS = frozenset({"label_kind", "version", "id", "annotations", "label_details", "performance_details"})
+_LABEL_FIELDS = frozenset({
+    "label_kind", "version", "id", "annotations", "label_details", "performance_details", "z_order",
+})
 _ANNOTATION_FIELDS = frozenset({
     "objects", "classifications", "relationships", "frames", "segments", "key_frame_feature_map", "groups",
 })
 # Audio labels carry an empty ``timestamp: {}``; a non-empty one is kept in ``extra``.
 _ANNOTATION_OR_EMPTY = _ANNOTATION_FIELDS | {"timestamp"}
 _DETAIL_FIELDS = frozenset({"created_at", "updated_at", "created_by", "content_last_updated_at", "reviews"})
-_PERFORMANCE_FIELDS = frozenset({"seconds_to_create", "seconds_to_review", "skipped"})
+_PERFORMANCE_FIELDS = frozenset({
+    "seconds_to_create", "seconds_to_review", "skipped", "consensus_score", "benchmark_score",
+    "benchmark_reference_label",
+})
 _RELATIONSHIP_FIELDS = frozenset({
     "feature_id", "feature_schema_id", "name", "value", "annotation_kind",
     "unidirectional_relationship", "bidirectional_relationship", "relationship",
 })
-TRACK_TAIL = (None, None, None, None, None)  # first/last frame, frame/keyframe count, segments
+TRACK_TAIL = (None,) * 6  # first/last frame, frame/keyframe count, segments, keyframes
 # feature_id -> [(feature_schema_id, name, value, annotation_kind, custom_metrics) of its first object,
 #                first frame, last frame, frame count, confidence sum, confidences]
 Tracks = dict[str | None, list[Any]]
@@ -97,7 +102,7 @@ def walk_label(label: dict[str, Any], source: str, data_row_id: str, rows: LineR
             raise as_field_error(exc, "annotations.relationships") from None
 
     append_label_row(
-        rows, ref, label.get("label_kind"), label.get("version"), label.get("label_details"),
+        rows, ref, label.get("label_kind"), label.get("version"), label.get("z_order"), label.get("label_details"),
         label.get("performance_details"), (n_objects, n_classes, n_rels), frame_count, line,
         label_extra=unknown_fields(label, _LABEL_FIELDS),
         annotations_extra=unknown_fields(ann, _ANNOTATION_FIELDS if ann.get("timestamp") else _ANNOTATION_OR_EMPTY),
@@ -109,6 +114,7 @@ def append_label_row(
     ref: Row,
     kind: Any,
     version: Any,
+    z_order: Any,
     details: Any,
     perf: Any,
     counts_before: tuple[int, int, int],
@@ -130,13 +136,14 @@ def append_label_row(
     )
     n_objects, n_classes, n_rels = counts_before
     rows.labels.append((
-        *ref, kind, version,
+        *ref, kind, version, z_order,
         timestamp(details.get("created_at"), "label_details.created_at"),
         timestamp(details.get("updated_at"), "label_details.updated_at"),
         details.get("created_by"),
         timestamp(details.get("content_last_updated_at"), "label_details.content_last_updated_at"),
         json_or_none(details.get("reviews")),
         perf.get("seconds_to_create"), perf.get("seconds_to_review"), perf.get("skipped"),
+        perf.get("consensus_score"), perf.get("benchmark_score"), perf.get("benchmark_reference_label"),
         len(rows.objects) - n_objects, len(rows.classifications) - n_classes,
         len(rows.relationships) - n_rels, frame_count, extra, line,
     ))
@@ -146,18 +153,28 @@ def _walk_objects(objects: list[dict[str, Any]], ref: Row, rows: LineRows, line:
     out = rows.objects
     for i, o in enumerate(objects):
         try:
-            geometry, known = read_geometry(o)
+            geometry, known, extras = read_geometry(o)
             fid = o.get("feature_id")
+            metrics = o.get("custom_metrics")
             out.append((
                 *ref, fid, o.get("feature_schema_id"), o.get("name"), o.get("value"), o.get("annotation_kind"),
-                o.get("confidence"), o.get("custom_metrics"), *geometry, None, *TRACK_TAIL,
-                None if o.keys() <= known else merge_extra(object=unknown_fields(o, known)), line,
+                o.get("confidence"), metrics, *geometry, None, *TRACK_TAIL,
+                object_extra(o, known, extras, metrics), line,
             ))
             nested = o.get("classifications")
             if nested:
                 walk_classifications(nested, rows.classifications, ref, None, None, fid, fid, 0, None, line)
         except STRUCTURAL_ERRORS as exc:
             raise as_field_error(exc, f"[{i}]") from None
+
+
+def object_extra(o: dict[str, Any], known: frozenset[str], extras: dict[str, Any], metrics: Any) -> str | None:
+    """An object row's ``extra``: unknown object fields, unknown keys inside its geometry payload and
+    inside its custom_metrics items. None in the common case, checked cheaply."""
+    if o.keys() <= known and not extras and not metrics:
+        return None
+    return merge_extra(object=unknown_fields(o, known), **extras,
+                       **(item_extras(metrics, METRIC_FIELDS, "custom_metrics") or {}))
 
 
 def keyframes(marks: Any) -> set[int]:
@@ -201,12 +218,12 @@ def _walk_video(
                     ks = keyframe_sets.get(fid)
                     if ks is None:
                         ks = keyframe_sets[fid] = keyframes(key_frames.get(fid))
-                    geometry, known = read_geometry(o)
+                    geometry, known, extras = read_geometry(o)
                     confidence = get("confidence")
                     frame_rows.append((
                         *ref, n, group, fid, get("feature_schema_id"), get("name"), get("value"),
                         get("annotation_kind"), n in ks, confidence, *geometry,
-                        None if o.keys() <= known else merge_extra(object=unknown_fields(o, known)), line,
+                        object_extra(o, known, extras, get("custom_metrics")), line,
                     ))
                     see_track(tracks, fid, n, confidence, o, _track_head)
                     nested = get("classifications")
@@ -280,7 +297,7 @@ def append_tracks(
         last = t[2] if t else (max(s[1] for s in span_rows) if span_rows else None)
         rows.objects.append((
             *ref, fid, *head[:4], (t[4] / t[5]) if t and t[5] else None, head[4], *NO_GEOMETRY, group,
-            first, last, t[3] if t else 0, len(ks), span_rows, None, line,
+            first, last, t[3] if t else 0, len(ks), span_rows, sorted(ks) if ks else None, None, line,
         ))
 
 

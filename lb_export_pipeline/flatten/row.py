@@ -14,7 +14,7 @@ from typing import Any
 from .errors import STRUCTURAL_ERRORS, FieldError, as_field_error
 from .labels import LineRows, walk_label
 from .partition_values import InvalidPartitionValue, check_partition_value
-from .values import merge_extra, text_or_json, timestamp, to_json, unknown_fields
+from .values import item_extras, merge_extra, text_or_json, timestamp, to_json, unknown_fields
 
 _TOP_FIELDS = frozenset({
     "data_row", "media_attributes", "attachments", "metadata_fields", "embeddings", "models", "experiments",
@@ -23,13 +23,17 @@ _DATA_ROW_FIELDS = frozenset({"id", "global_key", "external_id", "row_data", "de
 _DETAILS_FIELDS = frozenset({
     "dataset_id", "dataset_name", "created_at", "updated_at", "last_activity_at", "created_by",
 })
-_MEDIA_FIELDS = frozenset({"mime_type", "width", "height", "frame_rate", "frame_count"})
+_MEDIA_FIELDS = frozenset({
+    "mime_type", "width", "height", "frame_rate", "frame_count", "asset_type", "exif_rotation",
+})
 _MODEL_FIELDS = frozenset({"model_name", "name", "model_runs", "runs"})
 _RUN_FIELDS = frozenset({
     "model_run_name", "name", "annotation_group_id", "labels", "predictions", "split", "data_split",
 })
 _ATTACHMENT_FIELDS = frozenset({"type", "value", "name", "id"})
-_METADATA_FIELDS = frozenset({"schema_id", "schema_name", "value", "value_name"})
+_METADATA_FIELDS = frozenset({"schema_id", "schema_name", "schema_kind", "value", "value_name"})
+_EMBEDDING_FIELDS = frozenset({"id", "name", "dimensions", "is_custom", "values"})
+_VECTOR_FIELDS = frozenset({"value"})
 _SHAPES = (("experiments", "runs"), ("models", "model_runs"))
 
 LabelWalker = Callable[[Any, str, str, LineRows, int], None]
@@ -74,12 +78,22 @@ def iter_runs(obj: Mapping[str, Any]) -> Iterator[RunEntry]:
 
 
 def _list_of_structs(items: Any, known: frozenset[str], name: str) -> tuple[list[Any] | None, Any]:
-    """A list of flat objects for a list<struct> column, and the list again when it has unknown keys."""
+    """A list of flat objects for a list<struct> column, and the unknown keys of its items
+    (``{"<name>[<i>]": {...}}``, for ``extra``)."""
     if not items:
         return None, None
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
         raise FieldError(name, "expected a list of objects")
-    return items, (items if any(not i.keys() <= known for i in items) else None)
+    return items, item_extras(items, known, name)
+
+
+def _exif_rotation(value: Any) -> int | None:
+    """media_attributes.exif_rotation: a string of digits ("1", 2023 exports) or a number (2025)."""
+    if type(value) is str and value.isdigit():
+        return int(value)
+    if value is None or type(value) is int:
+        return value
+    raise FieldError("media_attributes.exif_rotation", f"expected an integer or a string of digits, got {value!r:.40}")
 
 
 def flatten_line(
@@ -94,7 +108,7 @@ def flatten_line(
 
     ``only_model_run``: keep only this run (the partition being materialized); a line without any
     run entry is attributed to it. ``splits``: data_row_id -> split for that run, used when the
-    export carries no split. ``walk``: the label walker (``typed_walk`` passes its own).
+    export carries no split. ``walk``: the label walker.
     """
     if not isinstance(obj, dict):
         raise FieldError("", f"line is a JSON {type(obj).__name__}, expected an object (one data row)")
@@ -124,7 +138,8 @@ def flatten_line(
         timestamp(details.get("last_activity_at"), "data_row.details.last_activity_at"),
         details.get("created_by"),
         media.get("mime_type"), media.get("width"), media.get("height"),
-        media.get("frame_rate"), media.get("frame_count"),
+        media.get("frame_rate"), media.get("frame_count"), media.get("asset_type"),
+        _exif_rotation(media.get("exif_rotation")),
         to_json(media_extra) if media_extra else None,
         attachments, metadata, _embeddings(obj.get("embeddings")),
     )
@@ -132,8 +147,9 @@ def flatten_line(
         "top": unknown_fields(obj, _TOP_FIELDS),
         "data_row": unknown_fields(dr, _DATA_ROW_FIELDS),
         "details": unknown_fields(details, _DETAILS_FIELDS),
-        "attachments": odd_attachments,
-        "metadata_fields": odd_metadata,
+        **(odd_attachments or {}),
+        **(odd_metadata or {}),
+        **(_embedding_extras(obj.get("embeddings")) or {}),
     }
 
     result = LineResult()
@@ -199,6 +215,15 @@ def _flatten_run(
         *body, len(labels), len(predictions), extra, line,
     ))
     return rows
+
+
+def _embedding_extras(items: Any) -> dict[str, Any] | None:
+    """Unknown keys of embeddings and of their ``values`` items."""
+    found = item_extras(items, _EMBEDDING_FIELDS, "embeddings") or {}
+    for i, e in enumerate(items if type(items) is list else ()):
+        if type(e) is dict:
+            found |= item_extras(e.get("values"), _VECTOR_FIELDS, f"embeddings[{i}].values") or {}
+    return found or None
 
 
 def _embeddings(items: Any) -> list[dict[str, Any]] | None:

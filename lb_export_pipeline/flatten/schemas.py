@@ -15,13 +15,14 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 PARTITION_COLUMN = "model_run_id"
 METADATA_KEY = b"lb_export_pipeline.schema_version"
 
 POINT = pa.struct([("x", pa.float64()), ("y", pa.float64())])
 POINTS = pa.list_(POINT)
 SEGMENTS = pa.list_(pa.struct([("start", pa.int64()), ("end", pa.int64())]))
+FRAMES = pa.list_(pa.int64())
 CUSTOM_METRICS = pa.list_(pa.struct([("name", pa.string()), ("value", pa.float64())]))
 TIMESTAMP = pa.timestamp("us", tz="UTC")
 JSON = pa.string()  # JSON text; engines parse it with json_extract / get_json_object
@@ -95,10 +96,15 @@ GEOMETRY = (
     _c("message_id", pa.string(), "conversational message id, or the selected message"),
     _c("message_ids", pa.list_(pa.string()), "selected or ranked message ids, in rank order"),
     _c("parent_message_id", pa.string(), "parent message of a message selection or ranking"),
+    _c("model_config_names", pa.list_(pa.string()), "model_config_name of each message in message_ids, "
+       "same positions (multimodal chat evaluation)"),
+    _c("message_orders", pa.list_(pa.int64()), "ranking: the exported order of each message in message_ids, "
+       "same positions; ties and gaps kept, null where a message has none"),
 )
 
 _TAIL = (
-    _c("extra", JSON, "fields this schema version does not know, as JSON; never dropped"),
+    _c("extra", JSON, "fields this schema version does not know, as JSON keyed by where they sat "
+       "(e.g. {\"object\": {...}, \"bounding_box\": {...}}); never dropped"),
     _c("line_number", pa.int64(), "1-based line of the export NDJSON this row came from"),
 )
 
@@ -127,12 +133,15 @@ DATA_ROWS = TableSpec(
         _c("height", pa.int64(), "media_attributes.height"),
         _c("frame_rate", pa.float64(), "media_attributes.frame_rate (video)"),
         _c("frame_count", pa.int64(), "media_attributes.frame_count (video)"),
+        _c("asset_type", pa.string(), "media_attributes.asset_type"),
+        _c("exif_rotation", pa.int32(), "media_attributes.exif_rotation (a string \"1\" in older exports, a number "
+           "in newer ones)"),
         _c("media_attributes_extra", JSON, "the other media attributes, as JSON"),
         _c("attachments", pa.list_(pa.struct([
             ("type", pa.string()), ("value", pa.string()), ("name", pa.string()), ("id", pa.string()),
         ])), "data row attachments"),
         _c("metadata_fields", pa.list_(pa.struct([
-            ("schema_id", pa.string()), ("schema_name", pa.string()),
+            ("schema_id", pa.string()), ("schema_name", pa.string()), ("schema_kind", pa.string()),
             ("value", pa.string()), ("value_name", pa.string()),
         ])), "metadata fields; a non-string value is JSON text"),
         _c("embeddings", pa.list_(pa.struct([
@@ -147,12 +156,14 @@ DATA_ROWS = TableSpec(
 
 LABELS = TableSpec(
     name="labels",
-    description="One row per label or prediction of a data row in a model run.",
+    description="One row per label or prediction of a data row in a model run. A label without id gets "
+    "'#<i>', its 0-based position in the run's labels (or predictions) list.",
     key=("data_row_id", "source", "label_id"),
     columns=(
         *_LABEL_REF,
         _c("label_kind", pa.string(), "Default, Video, ..."),
         _c("version", pa.string(), "label format version"),
+        _c("z_order", pa.int64(), "label-level z_order"),
         _c("created_at", TIMESTAMP, "label_details.created_at"),
         _c("updated_at", TIMESTAMP, "label_details.updated_at"),
         _c("created_by", pa.string(), "label_details.created_by"),
@@ -161,7 +172,10 @@ LABELS = TableSpec(
         _c("seconds_to_create", pa.float64(), "performance_details.seconds_to_create"),
         _c("seconds_to_review", pa.float64(), "performance_details.seconds_to_review"),
         _c("skipped", pa.bool_(), "performance_details.skipped"),
-        _c("object_count", pa.int32(), "rows this label has in objects"),
+        _c("consensus_score", pa.float64(), "performance_details.consensus_score"),
+        _c("benchmark_score", pa.float64(), "performance_details.benchmark_score"),
+        _c("benchmark_reference_label", pa.string(), "performance_details.benchmark_reference_label"),
+        _c("object_count", pa.int32(), "rows this label has in objects (relationships are not objects)"),
         _c("classification_count", pa.int32(), "rows this label has in classifications"),
         _c("relationship_count", pa.int32(), "rows this label has in relationships"),
         _c("frame_count", pa.int32(), "video frames with annotations"),
@@ -171,7 +185,8 @@ LABELS = TableSpec(
 
 OBJECTS = TableSpec(
     name="objects",
-    description="One row per object of a label or prediction; for video and DICOM, one per track.",
+    description="One row per object of a label or prediction; for video and DICOM, one per track. "
+    "An object without feature_id gets '#<i>', its 0-based position in annotations.objects.",
     key=("data_row_id", "source", "label_id", "dicom_group", "feature_id"),
     columns=(
         *_LABEL_REF,
@@ -189,20 +204,23 @@ OBJECTS = TableSpec(
         _c("frame_count", pa.int64(), "video: frames the track appears in"),
         _c("keyframe_count", pa.int64(), "video: keyframes of the track"),
         _c("segments", SEGMENTS, "video: [start, end] frame ranges of the track"),
+        _c("keyframes", FRAMES, "video: the track's keyframes (key_frame_feature_map), ascending"),
         *_TAIL,
     ),
 )
 
 CLASSIFICATIONS = TableSpec(
     name="classifications",
-    description="One row per answer (radio, each checked checklist option, free text) at every depth.",
+    description="One row per answer (radio, each checked checklist option, free text) at every depth, "
+    "under labels, answers, objects, frames and relationships. A question or answer without feature_id gets "
+    "'<parent>#<i>': its 0-based position in its list after the id of what holds it ('' at the top).",
     key=("data_row_id", "source", "label_id", "dicom_group", "frame", "object_feature_id",
          "question_feature_id", "answer_feature_id"),
     columns=(
         *_LABEL_REF,
         _c("frame", pa.int64(), "video frame; null for global and non-video classifications"),
         _c("dicom_group", pa.string(), "DICOM view; null otherwise"),
-        _c("object_feature_id", pa.string(), "object this classification is nested under"),
+        _c("object_feature_id", pa.string(), "object or relationship this classification is nested under"),
         _c("message_id", pa.string(), "conversational message the classification applies to"),
         _c("parent_feature_id", pa.string(), "feature id of the answer or object holding the question"),
         _c("question_feature_id", pa.string(), "classification (question) instance id"),
@@ -219,6 +237,10 @@ CLASSIFICATIONS = TableSpec(
         _c("custom_metrics", CUSTOM_METRICS, "prediction custom metrics"),
         _c("depth", pa.int32(), "0 for a top-level question, +1 per answer it is nested under"),
         _c("path", pa.string(), "question path: question/answer/.../question names joined by '/'"),
+        _c("segments", SEGMENTS, "video/DICOM: the question's [start, end] frame ranges (annotations.segments "
+           "keyed by its feature id)"),
+        _c("keyframes", FRAMES, "video/DICOM: the question's keyframes (key_frame_feature_map keyed by its "
+           "feature id), ascending"),
         *_TAIL,
     ),
 )
@@ -245,7 +267,9 @@ VIDEO_FRAMES = TableSpec(
 
 RELATIONSHIPS = TableSpec(
     name="relationships",
-    description="One row per relationship between two objects of a label or prediction.",
+    description="One row per relationship between two objects of a label or prediction, whether it was "
+    "listed in annotations.relationships, in annotations.objects (recognised by its *_relationship payload), "
+    "or both (then once).",
     key=("data_row_id", "source", "label_id", "feature_id", "source_feature_id", "target_feature_id"),
     columns=(
         *_LABEL_REF,

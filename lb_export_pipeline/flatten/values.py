@@ -43,6 +43,16 @@ def unknown_fields(obj: Mapping[str, Any], known: frozenset[str]) -> dict[str, A
     return {k: v for k, v in obj.items() if k not in known}
 
 
+def item_extras(items: Any, known: frozenset[str], where: str) -> dict[str, Any] | None:
+    """Unknown keys of the objects in a list that lands in a list<struct> column (Arrow would drop
+    them): ``{"<where>[<i>]": {key: value}}``, or None when every item is known."""
+    if not items or type(items) is not list:
+        return None
+    found = {f"{where}[{i}]": {k: v for k, v in item.items() if k not in known}
+             for i, item in enumerate(items) if type(item) is dict and not item.keys() <= known}
+    return found or None
+
+
 def merge_extra(**parts: dict[str, Any] | None) -> str | None:
     """JSON text of the non-empty parts, or None when every part is empty."""
     kept = {k: v for k, v in parts.items() if v}

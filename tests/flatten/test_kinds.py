@@ -37,13 +37,13 @@ def test_chat_evaluation_selections_land_as_message_ids(tmp_path: Path, duck: An
     result = flatten_export(write_lines(tmp_path / "x.ndjson", [_line({"objects": objects})]), tmp_path / "out")
     assert result.quarantined == 0
     rows = duck(tmp_path / "out").execute(
-        "select feature_id, geometry_kind, message_id, message_ids, parent_message_id, extra "
-        "from objects order by feature_id").fetchall()
+        "select feature_id, geometry_kind, message_id, message_ids, parent_message_id, model_config_names, "
+        "message_orders, extra from objects order by feature_id").fetchall()
     assert rows == [
-        ("s1", "message_selection", "m-7", ["m-7"], "p-1", None),
-        ("s2", "message_selection", None, ["m-2", "m-3"], "p-1", None),
+        ("s1", "message_selection", "m-7", ["m-7"], "p-1", ["gpt"], None, None),
+        ("s2", "message_selection", None, ["m-2", "m-3"], "p-1", None, None, None),
         # ranked by order; a message without an order comes last
-        ("s3", "message_selection", None, ["m-4", "m-9", "m-8"], "p-2", None),
+        ("s3", "message_selection", None, ["m-4", "m-9", "m-8"], "p-2", None, [1, 2, None], None),
     ]
 
 
