@@ -80,11 +80,7 @@ def main() -> None:
             assert header is not None
             print(f"emulator prepared {header.total_size / 1e6:,.0f} MB ({header.total_lines:,} lines) "
                   f"in {time.perf_counter() - started:.0f}s")
-            urls, offset = [], 0
-            while offset < header.total_size:
-                chunk = client.chunk(task_id, "RESULT", offset)
-                urls.append(chunk.url)
-                offset = chunk.end + 1
+            urls = [chunk.url for chunk in client.chunks(task_id, "RESULT", header.total_size)]
         DATA.mkdir(parents=True, exist_ok=True)
         (DATA / "chunk-urls.json").write_text(json.dumps(urls))
         mb = header.total_size / 1e6

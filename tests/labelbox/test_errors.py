@@ -140,3 +140,16 @@ def test_a_chunk_server_ignoring_range_still_gives_each_byte_once(emulator: Emul
         emulator.state.faults.chunk_bytes = 256 * 1024
     assert client.transport.waits  # some transfers were cut and started again from byte 0
     assert (tmp_path / "e.ndjson").read_bytes() == emulator_export_bytes(emulator, result.task_id)
+
+
+def test_a_task_status_outside_the_enum_is_a_clear_api_error() -> None:
+    answers = iter([{"user": {"id": "u-1"}},
+                    {"user": {"createdTasks": [{"id": "t-1", "status": "PAUSED", "completionPercentage": 10}]}}])
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=orjson.dumps({"data": next(answers)}))
+
+    config = ClientConfig.create("mock-key-1357", "http://labelbox.test/graphql")
+    client = LabelboxClient(config=config, http=httpx.Client(transport=httpx.MockTransport(answer)))
+    with pytest.raises(ApiError, match=r"task t-1: unknown status 'PAUSED'"):
+        client.get_task("t-1")
