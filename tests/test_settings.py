@@ -43,15 +43,19 @@ def test_the_package_spells_no_name_outside_the_settings_module() -> None:
     assert spelled == []
 
 
-def _readme_table_names() -> set[str]:
+def _readme_table_rows() -> dict[str, str]:
+    """Each variable named in the first column of the README's configuration table -> its row."""
     text = (ROOT / "README.md").read_text()
     section = text.split("### Configuration reference", 1)[1].split("\n## ", 1)[0]
-    first_cells = [line.split("|")[1] for line in section.splitlines() if line.startswith("| ")]
-    return {name for cell in first_cells for name in re.findall(r"`((?:LB|LABELBOX)_[A-Z0-9_]+)`", cell)}
+    rows = [line for line in section.splitlines() if line.startswith("| ")]
+    return {name: row for row in rows for name in re.findall(r"`((?:LB|LABELBOX)_[A-Z0-9_]+)`", row.split("|")[1])}
 
 
-def test_the_readme_configuration_table_lists_exactly_these_names() -> None:
-    assert _readme_table_names() == {s.name for s in SETTINGS}
+def test_the_readme_configuration_table_lists_exactly_these_names_with_their_defaults() -> None:
+    rows = _readme_table_rows()
+    assert set(rows) == {s.name for s in SETTINGS}
+    for setting in SETTINGS:
+        assert setting.default is None or setting.default in rows[setting.name], setting.name
 
 
 def test_values_defaults_and_lists(monkeypatch: pytest.MonkeyPatch) -> None:
