@@ -88,6 +88,11 @@ def graphql_data(response: httpx.Response, method: str) -> dict[str, Any]:
         raise
 
 
+def _mapping(value: Any) -> dict[str, Any]:
+    """``value`` if it is a JSON object, else an empty one: an odd answer maps to an error, never a crash."""
+    return value if isinstance(value, dict) else {}
+
+
 def _data(response: httpx.Response, method: str) -> dict[str, Any]:
     status, content = response.status_code, response.content
     if status >= 500 or b"upstream connect error" in content:
@@ -103,10 +108,11 @@ def _data(response: httpx.Response, method: str) -> dict[str, Any]:
     said = str(body.get("message") or "")
     errors = body.get("errors")
     if errors:
-        first = errors[0] if isinstance(errors, list) and isinstance(errors[0], dict) else {}
-        ext = first.get("extensions") or {}
-        inner = (ext.get("exception") or {}).get("status") if ext.get("code") in _ISE else None
-        answer = Answer(status, ext.get("code"), str(first.get("message") or said or "no message"),
+        first = _mapping(errors[0] if isinstance(errors, list) else None)
+        ext = _mapping(first.get("extensions"))
+        code = None if ext.get("code") is None else str(ext["code"])
+        inner = _mapping(ext.get("exception")).get("status") if code in _ISE else None
+        answer = Answer(status, code, str(first.get("message") or said or "no message"),
                         inner if isinstance(inner, int) else None, first.get("errors"), said)
         raise error_for(answer, f"Unknown error: {answer.message} (code {answer.code})")
     if status != 200 or said.startswith(RATE_LIMIT_MESSAGE):

@@ -72,6 +72,15 @@ CASES = [
     (200, _errors("INTERNAL_SERVER_ERROR", "Cannot process", exception={"status": 422}), ApiError,
      "Cannot process", False),
     (200, orjson.dumps([1, 2]), ApiError, r"unexpected response \(HTTP 200\)", False),
+    # odd shapes map to an error, never crash the mapping
+    (200, orjson.dumps({"errors": ["boom"]}), ApiError, r"Unknown error: no message \(code None\)", False),
+    (200, orjson.dumps({"errors": [{"message": "odd", "extensions": "x"}]}), ApiError,
+     r"Unknown error: odd \(code None\)", False),
+    (200, orjson.dumps({"errors": [{"message": "odd", "extensions": {"code": ["A"], "exception": 3}}]}), ApiError,
+     r"Unknown error: odd \(code \['A'\]\)", False),
+    (200, orjson.dumps({"errors": [{"message": "oops", "extensions": {"code": "INTERNAL_SERVER_ERROR",
+                                                                       "exception": "no status"}}]}),
+     InternalServerError, "oops", True),
 ]
 IDS = [f"{c[0]}-{c[2].__name__}-{i}" for i, c in enumerate(CASES)]
 
