@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import httpx
 
@@ -12,6 +13,7 @@ from . import exceptions as exc
 from . import queries as q
 from .config import EXPORT_TIMEOUT_SECONDS, POLL_INTERVAL_SECONDS, ClientConfig
 from .paging import next_offset, paginate
+from .redaction import redact
 from .transport import Transport
 from .types import (
     Chunk,
@@ -26,6 +28,21 @@ from .types import (
 )
 
 MIN_POLL_INTERVAL = 0.05
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def reads_answer(read: Callable[P, T]) -> Callable[P, T]:
+    """An answer missing a field, or holding one of the wrong type, is an ApiError naming the
+    operation and the field, not a KeyError or TypeError from deep inside the client."""
+    @functools.wraps(read)
+    def checked(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return read(*args, **kwargs)
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            raise exc.ApiError(redact(f"unexpected answer from Labelbox to {read.__name__} "
+                                      f"({type(error).__name__}: {error})")) from None
+    return checked
 
 
 class LabelboxClient:
@@ -70,12 +87,14 @@ class LabelboxClient:
 
     # -- models and model runs ------------------------------------------------------------------
 
+    @reads_answer
     def get_model_run(self, model_run_id: str) -> ModelRun:
         data = self.execute(q.GET_MODEL_RUN, {"param_0": model_run_id}, method="Client:get_model_run")
         if not data.get("modelRun"):
             raise exc.ResourceNotFoundError(f"model run {model_run_id!r} not found", "RESOURCE_NOT_FOUND")
         return ModelRun.from_api(data["modelRun"])
 
+    @reads_answer
     def get_model(self, model_id: str) -> Model:
         data = self.execute(q.GET_MODEL, {"param_0": model_id}, method="Client:get_model")
         if not data.get("model"):
@@ -83,14 +102,16 @@ class LabelboxClient:
         return Model.from_api(data["model"])
 
     def list_models(self) -> Iterator[Model]:
-        def page(skip: int) -> tuple[list[Model], int | None]:
+        @reads_answer
+        def models_page(skip: int) -> tuple[list[Model], int | None]:
             found = self.execute(q.get_models(skip, q.PAGE_SIZE), method="Client:get_models").get("models") or []
             return [Model.from_api(m) for m in found], next_offset(skip, found, q.PAGE_SIZE)
 
-        return paginate(page, 0)
+        return paginate(models_page, 0)
 
     def list_model_runs(self, model_id: str) -> Iterator[ModelRun]:
-        def page(skip: int) -> tuple[list[ModelRun], int | None]:
+        @reads_answer
+        def model_runs_page(skip: int) -> tuple[list[ModelRun], int | None]:
             data = self.execute(q.get_model_runs(skip, q.PAGE_SIZE), {"param_0": model_id},
                                 method="Model:model_runs")
             if not data.get("model"):
@@ -98,21 +119,23 @@ class LabelboxClient:
             found = data["model"].get("modelRuns") or []
             return [ModelRun.from_api(run) for run in found], next_offset(skip, found, q.PAGE_SIZE)
 
-        return paginate(page, 0)
+        return paginate(model_runs_page, 0)
 
     def list_model_run_data_rows(self, model_run_id: str) -> Iterator[ModelRunDataRow]:
         """The run's data rows with their train/validation/test split (cursor paging)."""
-        def page(cursor: str | None) -> tuple[list[ModelRunDataRow], str | None]:
+        @reads_answer
+        def data_rows_page(cursor: str | None) -> tuple[list[ModelRunDataRow], str | None]:
             data = self.execute(q.MODEL_RUN_DATA_ROWS, {"modelRunId": model_run_id, "from": cursor,
                                                          "first": q.PAGE_SIZE}, method="ModelRun:model_run_data_rows")
             groups = data.get("annotationGroups") or {}
             rows = [ModelRunDataRow.from_api(node) for node in groups.get("nodes") or []]
             return rows, (groups.get("pageInfo") or {}).get("endCursor") or None
 
-        return paginate(page, None)
+        return paginate(data_rows_page, None)
 
     # -- export tasks -----------------------------------------------------------------------------
 
+    @reads_answer
     def start_model_run_export(self, model_run_id: str, params: ExportParams | None = None,
                                task_name: str | None = None) -> str:
         """Start ``exportDataRowsInModelRun`` (streamable) and return the task id."""
@@ -129,11 +152,13 @@ class LabelboxClient:
             raise exc.ApiError(f"export of model run {model_run_id!r} returned no task id")
         return str(task_id)
 
+    @reads_answer
     def user_id(self) -> str:
         if self._user_id is None:
             self._user_id = str(self.execute(q.GET_USER, method="Client:get_user")["user"]["id"])
         return self._user_id
 
+    @reads_answer
     def get_task(self, task_id: str) -> Task:
         data = self.execute(q.GET_TASK, {"param_0": task_id, "param_1": self.user_id()}, method="Task:refresh")
         tasks = (data.get("user") or {}).get("createdTasks") or []
@@ -164,6 +189,7 @@ class LabelboxClient:
                     f"after {timeout:.0f}s")
             self._sleep(interval)
 
+    @reads_answer
     def stream_header(self, task_id: str, stream: StreamType) -> StreamHeader | None:
         data = self.execute(q.EXPORT_METADATA_HEADER, {"where": {"id": task_id}, "streamType": stream},
                             method="ExportTask:get_total_file_size")
@@ -172,6 +198,7 @@ class LabelboxClient:
             return None
         return StreamHeader(int(header["totalSize"]), int(header["totalLines"]))
 
+    @reads_answer
     def chunk(self, task_id: str, stream: StreamType, offset: int) -> Chunk:
         data = self.execute(q.EXPORT_FILE_FROM_OFFSET,
                             {"where": {"id": task_id}, "streamType": stream, "offset": str(offset)},

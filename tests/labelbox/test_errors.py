@@ -162,3 +162,31 @@ def test_a_task_status_outside_the_enum_is_a_clear_api_error() -> None:
     client = LabelboxClient(config=config, http=httpx.Client(transport=httpx.MockTransport(answer)))
     with pytest.raises(ApiError, match=r"task t-1: unknown status 'PAUSED'"):
         client.get_task("t-1")
+
+
+ODD_ANSWERS = [
+    # (what the client asks, the data Labelbox answers, the message)
+    (lambda c: c.get_model_run("r-1"), {"modelRun": {"name": "no id"}}, r"to get_model_run \(KeyError: 'id'\)"),
+    (lambda c: list(c.list_models()), {"models": [3]}, r"to models_page \(TypeError: .*not subscriptable"),
+    (lambda c: list(c.list_model_runs("m-1")), {"model": ["not", "an", "object"]},
+     r"to model_runs_page \(AttributeError: .*'get'"),
+    (lambda c: list(c.list_model_run_data_rows("r-1")), {"annotationGroups": {"nodes": [{"dataSplit": "TEST"}]}},
+     r"to data_rows_page \(KeyError: 'id'\)"),
+    (lambda c: c.stream_header("t-1", "RESULT"),
+     {"task": {"exportMetadataHeader": {"totalSize": "many", "totalLines": 3}}},
+     r"to stream_header \(ValueError: invalid literal for int\(\) with base 10: 'many'\)"),
+    (lambda c: c.chunk("t-1", "RESULT", 0), {"task": {"exportFileFromOffset": {"offsets": {"start": 0}}}},
+     r"to chunk \(KeyError: 'lines'\)"),
+]
+
+
+@pytest.mark.parametrize(("ask", "data", "message"), ODD_ANSWERS, ids=[m.split(" ")[1] for _, _, m in ODD_ANSWERS])
+def test_an_answer_missing_or_mistyping_a_field_is_an_api_error(ask: Any, data: dict[str, Any], message: str) -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=orjson.dumps({"data": data}))
+
+    config = ClientConfig.create("mock-key-9753", "http://labelbox.test/graphql")
+    client = LabelboxClient(config=config, http=httpx.Client(transport=httpx.MockTransport(answer)))
+    with pytest.raises(ApiError, match=message) as info:
+        ask(client)
+    assert type(info.value) is ApiError and "unexpected answer from Labelbox" in str(info.value)
