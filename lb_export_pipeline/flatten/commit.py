@@ -11,7 +11,11 @@ then swaps each staged partition folder into ``<out>/<table>/``:
 
 Each transaction holds an exclusive ``flock`` on ``.staging/<txn>.lock`` while it runs, so
 ``recover()`` (run at the start of every flatten) only touches transactions whose process died,
-never a concurrent flatten of another partition.
+never a concurrent flatten of another partition. A transaction's folder carries a marker file
+naming it; ``recover()`` deletes nothing else (a user's folder, a symlink, a stray file).
+
+Two flattens of the same partition may commit at the same moment: whichever swap comes second
+finds the first one's folder in place and replaces it, as any replacement does.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import ctypes
 import errno
 import fcntl
 import os
+import re
 import shutil
 import uuid
 from dataclasses import dataclass, field
@@ -27,6 +32,9 @@ from pathlib import Path
 from typing import IO
 
 STAGING_DIR = ".staging"
+MARKER_FILE = ".lb-export-transaction"  # inside <txn>/: what recover() may delete holds this, naming its id
+_TXN_ID = re.compile(r"[0-9a-f]{16}")
+_SWAP_ATTEMPTS = 20  # a concurrent commit of the same partition can move the target between our steps
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 
@@ -103,24 +111,44 @@ class Transaction:
         recover(self.out)
         self._lock = open(self.out / STAGING_DIR / f"{self.id}.lock", "wb")
         fcntl.flock(self._lock, fcntl.LOCK_EX)
-        self.new.mkdir(parents=True)
+        self.root.mkdir()
+        (self.root / MARKER_FILE).write_text(self.id)
+        self.new.mkdir()
         return self
 
     def replace(self, relative: Path) -> None:
         """Make ``<out>/<relative>`` the staged ``new/<relative>`` in one atomic step."""
         staged, target = self.new / relative, self.out / relative
+        if not staged.is_dir():
+            raise FileNotFoundError(errno.ENOENT, "nothing staged", str(staged))
         target.parent.mkdir(parents=True, exist_ok=True)
-        if not target.exists():
-            os.rename(staged, target)
-        elif exchange(staged, target):
-            shutil.rmtree(staged)
-        else:
-            aside = self.old / relative
+        for _ in range(_SWAP_ATTEMPTS):
+            if self._swap(staged, target, self.old / relative):
+                _fsync_dir(target.parent)
+                return
+        raise OSError(errno.EBUSY, f"{target} kept changing under {_SWAP_ATTEMPTS} concurrent commits", str(target))
+
+    @staticmethod
+    def _swap(staged: Path, target: Path, aside: Path) -> bool:
+        """One try; False when another commit of the same partition changed ``target`` meanwhile."""
+        try:
+            if not target.exists():
+                os.rename(staged, target)  # first version; fails if another commit got there first
+                return True
+            if exchange(staged, target):
+                shutil.rmtree(staged)
+                return True
             aside.parent.mkdir(parents=True, exist_ok=True)
+            if aside.exists():  # moved aside by an earlier try; a newer commit has replaced it since
+                shutil.rmtree(aside)
             os.rename(target, aside)
             os.rename(staged, target)
-            shutil.rmtree(aside)
-        _fsync_dir(target.parent)
+        except OSError as error:
+            if error.errno in (errno.ENOTEMPTY, errno.EEXIST, errno.ENOENT):
+                return False  # the target appeared or went since we looked: look again
+            raise
+        shutil.rmtree(aside)
+        return True
 
     def replace_file(self, relative: Path) -> None:
         target = self.out / relative
@@ -137,14 +165,28 @@ class Transaction:
             lock_path.unlink(missing_ok=True)
 
 
+def _is_transaction(path: Path) -> bool:
+    """A folder this module created: a real directory (not a symlink) named by an id, holding the
+    marker file that names the same id."""
+    marker = path / MARKER_FILE
+    try:
+        return (_TXN_ID.fullmatch(path.name) is not None and not path.is_symlink() and path.is_dir()
+                and not marker.is_symlink() and marker.read_text() == path.name)
+    except OSError:
+        return False
+
+
 def recover(out: Path) -> list[Path]:
     """Repair what dead transactions left: restore any partition moved aside but not replaced,
-    then delete their staging folders. Returns the partitions restored."""
+    then delete their staging folders. Returns the partitions restored.
+
+    Only transactions of this module are touched (see ``_is_transaction``): anything else under
+    ``.staging`` is left as it is."""
     staging = out / STAGING_DIR
     restored: list[Path] = []
     if not staging.is_dir():
         return restored
-    for txn in sorted(p for p in staging.iterdir() if p.is_dir()):
+    for txn in sorted(p for p in staging.iterdir() if _is_transaction(p)):
         lock_path = staging / f"{txn.name}.lock"
         with open(lock_path, "ab") as lock:
             try:

@@ -124,3 +124,104 @@ def test_exchange_swaps_folders_atomically(tmp_path: Path) -> None:
     if not commit_module.exchange(a, b):
         pytest.skip("renameat2(RENAME_EXCHANGE) is not available here; the two-rename path is tested above")
     assert (b / "new").exists() and (a / "old").exists()
+
+
+# -- two commits of the same new partition at once (issue: one crashed with "Directory not empty") -------
+
+_ROUNDS = 100
+
+
+def _commit_rounds(out: str, barrier: Any, errors: Any) -> None:
+    """One of two processes: each round, stage a partition and swap it in at the same moment as the other."""
+    for r in range(1, _ROUNDS + 1):
+        txn = Transaction(Path(out)).begin()
+        relative = Path("objects") / f"model_run_id=r{r}"
+        (txn.new / relative).mkdir(parents=True)
+        (txn.new / relative / f"part-{txn.id}.parquet").write_text(txn.id)
+        barrier.wait()
+        try:
+            txn.replace(relative)
+        except OSError as error:
+            errors.put(f"round {r}: {error}")
+        finally:
+            txn.finish()
+
+
+def test_two_flattens_creating_the_same_partition_at_once_both_commit(tmp_path: Path) -> None:
+    """A stress run with real processes (the window is microseconds: a few rounds in a hundred collide on
+    this machine); the next test forces the collision every time."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    barrier, errors = ctx.Barrier(2), ctx.Queue()
+    procs = [ctx.Process(target=_commit_rounds, args=(str(tmp_path), barrier, errors)) for _ in range(2)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(timeout=120)
+    failures = []
+    while not errors.empty():
+        failures.append(errors.get())
+    assert failures == [] and [p.exitcode for p in procs] == [0, 0]
+    for r in range(1, _ROUNDS + 1):  # each partition is one whole version: one part file, of one transaction
+        parts = list((tmp_path / "objects" / f"model_run_id=r{r}").iterdir())
+        assert len(parts) == 1 and parts[0].read_text() in parts[0].name
+    assert sorted(p.name for p in (tmp_path / STAGING_DIR).iterdir()) == []
+
+
+@pytest.mark.parametrize("with_exchange", [True, False], ids=["renameat2", "two-renames"])
+def test_a_partition_created_between_the_check_and_the_rename_is_replaced(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, with_exchange: bool) -> None:
+    """The same race, forced: another commit's folder lands just after this one looked for it."""
+    if not with_exchange:
+        monkeypatch.setattr(commit_module, "exchange", lambda a, b: False)
+    relative = Path("objects") / "model_run_id=r"
+    mine = Transaction(tmp_path).begin()
+    (mine.new / relative).mkdir(parents=True)
+    (mine.new / relative / "part-mine.parquet").write_text("mine")
+    real_rename = os.rename
+    calls = {"n": 0}
+
+    def rename(src: Any, dst: Any) -> None:
+        calls["n"] += 1
+        if calls["n"] == 1:  # the other flatten wins the first-time rename
+            (tmp_path / relative).mkdir(parents=True)
+            (tmp_path / relative / "part-theirs.parquet").write_text("theirs")
+        real_rename(src, dst)
+
+    monkeypatch.setattr(commit_module.os, "rename", rename)
+    mine.replace(relative)
+    mine.finish()
+    assert [p.name for p in (tmp_path / relative).iterdir()] == ["part-mine.parquet"]
+    assert list((tmp_path / STAGING_DIR).iterdir()) == []
+
+
+# -- recover() deletes only its own transactions -----------------------------------------------------------
+
+
+def test_recover_deletes_only_folders_a_transaction_marked(tmp_path: Path) -> None:
+    staging = tmp_path / STAGING_DIR
+    staging.mkdir()
+    user = staging / "my-notes"  # a user's folder
+    user.mkdir()
+    (user / "keep.txt").write_text("mine")
+    lookalike = staging / "0123456789abcdef"  # named like a transaction, but unmarked
+    lookalike.mkdir()
+    (lookalike / "keep.txt").write_text("mine too")
+    precious = tmp_path / "precious"  # a symlink's target, outside .staging
+    precious.mkdir()
+    (precious / "data.txt").write_text("do not delete")
+    (staging / "fedcba9876543210").symlink_to(precious)
+    dead = Transaction(tmp_path).begin()  # a transaction whose process died
+    (dead.new / "objects").mkdir()
+    assert dead._lock is not None
+    dead._lock.close()
+    dead._lock = None
+
+    recover(tmp_path)
+    assert not dead.root.exists()
+    assert (user / "keep.txt").read_text() == "mine"
+    assert (lookalike / "keep.txt").read_text() == "mine too"
+    assert (precious / "data.txt").read_text() == "do not delete"
+    assert (staging / "fedcba9876543210").is_symlink()
+    assert sorted(p.name for p in staging.iterdir()) == ["0123456789abcdef", "fedcba9876543210", "my-notes"]
