@@ -31,7 +31,37 @@ console = Console(stderr=True, width=_WIDTH)
 out_console = Console(width=_WIDTH)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """Every command: SIGTERM cleans up as Ctrl-C does, and a filesystem error is one line naming its path."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        from .interrupts import Terminated, die_of_sigterm, sigterm_unwinds
+
+        try:
+            with sigterm_unwinds():
+                return super().invoke(ctx)
+        except Terminated:
+            die_of_sigterm()  # cleanup is done: end with the signal's own status
+            raise
+        except OSError as error:
+            raise click.ClickException(describe_os_error(error, ctx.meta.get(_WRITING))) from None
+
+
+_WRITING = "lb_export.writing"  # ctx.meta: where a command writes, for an OSError that names no path
+
+
+def describe_os_error(error: OSError, writing: object = None) -> str:
+    """One line for a filesystem error, always with a path: ENOSPC from a write names none."""
+    path = error.filename if error.filename is not None else writing
+    problem = error.strerror or str(error)
+    if error.filename2 is not None:
+        return f"{path} -> {error.filename2}: {problem}"
+    if path is None:
+        return problem
+    return f"{path}: {problem}" if error.filename is not None else f"{problem} (writing under {path})"
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Labelbox model-run exports to Hive-partitioned Parquet tables."""
 
@@ -45,15 +75,20 @@ def main() -> None:
 @click.option("--model-run-id", default=None, help="Write only this model run (and attribute run-less rows to it).")
 def flatten(export: Path, out: str, workers: int, model_run_id: str | None) -> None:
     """Flatten a downloaded export file into tables under --out."""
-    from .flatten import CorruptGzipError, InvalidPartitionValue, NotNdjsonError, flatten_export
+    from .flatten import CorruptGzipError, InvalidPartitionValue, ModelRunNotInExport, NotNdjsonError, flatten_export
     from .progress import byte_progress
 
     workers = workers or os.cpu_count() or 1
+    if Path(out).exists() and not Path(out).is_dir():
+        raise click.ClickException(f"--out {out} is a file; give a folder (created if missing) or an object-store URI")
+    if not _has_data(export):
+        raise click.ClickException(f"{export}: no data rows (the file is empty); nothing was written")
+    click.get_current_context().meta[_WRITING] = out
 
     try:
         with byte_progress(console, export.stat().st_size, f"flatten {export.name}") as advance:
             result = flatten_export(export, out, workers=workers, model_run_id=model_run_id, progress=advance)
-    except (NotNdjsonError, CorruptGzipError, InvalidPartitionValue) as error:
+    except (NotNdjsonError, CorruptGzipError, InvalidPartitionValue, ModelRunNotInExport) as error:
         raise click.ClickException(str(error)) from None
     table = Table(title=f"{export.name} -> {out}  ({result.lines:,} lines, {result.seconds:.1f}s, "
                         f"{result.workers} process{'es' if result.workers > 1 else ''})")
@@ -74,6 +109,28 @@ def flatten(export: Path, out: str, workers: int, model_run_id: str | None) -> N
         console.print(f"[yellow]quarantined: {message}")
     if result.skipped_runs:
         console.print(f"skipped rows of other model runs: {sum(result.skipped_runs.values()):,}")
+    if not any(result.rows.values()):
+        where = [str(p) for p in (result.unattributed_path, *(p.quarantine_path for p in result.partitions.values()))
+                 if p is not None]
+        raise click.ClickException(f"{export}: every line ({result.quarantined:,}) was quarantined, no row landed; "
+                                   f"the reasons are in {', '.join(where)}")
+
+
+def _has_data(export: Path) -> bool:
+    """Whether the file holds anything but white space (plain or gzip). A damaged gzip counts as data:
+    the flatten names the damage."""
+    import gzip
+
+    try:
+        with open(export, "rb") as raw:
+            stream = gzip.GzipFile(fileobj=raw) if raw.read(2) == b"\x1f\x8b" else raw
+            raw.seek(0)
+            while block := stream.read(1 << 16):
+                if block.strip():
+                    return True
+    except (OSError, EOFError):
+        return True
+    return False
 
 
 @main.command()
@@ -82,19 +139,29 @@ def flatten(export: Path, out: str, workers: int, model_run_id: str | None) -> N
 @click.option("--examples", is_flag=True, help="Run the example queries (lb_export_pipeline/examples.py).")
 def sql(root: str, command: str | None, examples: bool) -> None:
     """Query the tables under ROOT (a folder or s3://...) with DuckDB: a view per table."""
-    from .query import connect
+    import duckdb
 
+    from .query import connect, tables_present
+
+    if not tables_present(root):
+        hint = f"; did you mean {Path(root, 'tables')}?" if Path(root, "tables").is_dir() else ""
+        raise click.ClickException(f"no tables under {root}: expected <table>/model_run_id=<id>/*.parquet "
+                                   f"(the folder lb-export flatten --out wrote){hint}")
     con = connect(root)
-    if examples:
-        from .examples import EXAMPLES
+    try:
+        if examples:
+            from .examples import EXAMPLES
 
-        for title, statement in EXAMPLES.items():
-            out_console.print(f"[bold]-- {title}[/]{statement}")
-            _print_result(con, statement + " LIMIT 10" if "LIMIT" not in statement else statement)
-        return
-    if command is not None:
-        _print_result(con, command)
-        return
+            for title, statement in EXAMPLES.items():
+                out_console.print(f"[bold]-- {title}[/]{statement}")
+                # On a line of its own: the statement may end in a -- comment.
+                _print_result(con, statement + "\nLIMIT 10" if "LIMIT" not in statement else statement)
+            return
+        if command is not None:
+            _print_result(con, command)
+            return
+    except duckdb.Error as error:
+        raise click.ClickException(str(error).strip().splitlines()[0]) from None
     console.print(f"DuckDB over {root}: views data_rows, labels, objects, classifications, video_frames, "
                   "relationships. End statements with ';', Ctrl-D to quit.")
     buffer = ""
@@ -146,9 +213,13 @@ def export_command(model_run_id: str, out: Path, endpoint: str | None, attachmen
                    data_row_details: bool, predictions: bool, embeddings: bool, model_run_details: bool,
                    media_type_override: str | None, poll_interval: float, timeout: float) -> None:
     """Download one model run's export with the API key in LABELBOX_API_KEY."""
-    from .labelbox import ExportParams, LabelboxClient, LabelboxError, Task, export_model_run
+    from .labelbox import API_KEY_ENV, ExportParams, LabelboxClient, LabelboxError, Task, export_model_run
     from .progress import byte_progress
 
+    if not os.environ.get(API_KEY_ENV):
+        raise click.ClickException(f"no Labelbox API key: set {API_KEY_ENV} (lb-export export reads it from there "
+                                   "only, so it never shows in the process list)")
+    click.get_current_context().meta[_WRITING] = out.parent
     params = ExportParams(attachments=attachments, metadata_fields=metadata_fields,
                           data_row_details=data_row_details, predictions=predictions, embeddings=embeddings,
                           model_run_details=model_run_details, media_type_override=media_type_override)
@@ -197,13 +268,19 @@ def emulator(host: str, port: int, models: int, runs_per_model: int, rows: int, 
                     malformed_every=malformed_every)
     state = EmulatorState(Catalog(CatalogSpec(seed=seed, models=models, runs_per_model=runs_per_model, rows=rows)),
                           faults, shape=shape, api_key=api_key)  # type: ignore[arg-type]
-    server = EmulatorServer(state, host=host, port=port)
-    out_console.print(f"Labelbox emulator: GraphQL at http://{host}:{port}/graphql "
+    try:
+        server = EmulatorServer(state, host=host, port=port).start()
+    except RuntimeError:
+        raise click.ClickException(f"cannot listen on {host}:{port} (is the port in use?)") from None
+    out_console.print(f"Labelbox emulator: GraphQL at {server.graphql_url} "
                       f"({'key required' if api_key else 'any API key accepted'})")
     for run in state.catalog.all_runs():
         out_console.print(f"  model run {run.id}  {run.name}  ({run.rows} rows)")
-    out_console.print(f"  export LABELBOX_ENDPOINT=http://{host}:{port}/graphql LABELBOX_API_KEY=anything")
-    server.serve_forever()
+    out_console.print(f"  export LABELBOX_ENDPOINT={server.graphql_url} LABELBOX_API_KEY=anything")
+    try:
+        server.wait()
+    finally:
+        server.stop()
 
 
 @main.command()

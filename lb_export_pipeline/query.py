@@ -23,6 +23,19 @@ def table_glob(root: str | os.PathLike[str], table: str) -> str:
     return f"{str(root).rstrip('/')}/{table}/{PARTITION_COLUMN}=*/*.parquet"
 
 
+def sql_string(text: str) -> str:
+    """``text`` as a SQL string literal. A view's definition cannot take bound parameters, so a path
+    (``/data/o_bob's``) is quoted here rather than spliced in as it is."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def tables_present(root: str | os.PathLike[str]) -> list[str]:
+    """The tables that have at least one partition under ``root``."""
+    if is_remote(root):
+        return [name for name in TABLES if delta_dataset(join(root, name)) is not None]
+    return [name for name in TABLES if any(Path(root, name).glob(f"{PARTITION_COLUMN}=*/*.parquet"))]
+
+
 def create_views(con: duckdb.DuckDBPyConnection, root: str | os.PathLike[str]) -> list[str]:
     """Create (or replace) a view per table over ``root``; a table with no files yet gets an empty
     view with its full schema, so queries never fail on a fresh install. Returns the view names."""
@@ -37,7 +50,7 @@ def create_views(con: duckdb.DuckDBPyConnection, root: str | os.PathLike[str]) -
         elif any(Path(root, name).glob(f"{PARTITION_COLUMN}=*/*.parquet")):
             con.execute(
                 f"""CREATE OR REPLACE VIEW "{name}" AS SELECT * FROM read_parquet(
-                    '{table_glob(root, name)}', hive_partitioning = true, union_by_name = true,
+                    {sql_string(table_glob(root, name))}, hive_partitioning = true, union_by_name = true,
                     hive_types = {{'{PARTITION_COLUMN}': VARCHAR}})"""
             )
             continue

@@ -120,3 +120,106 @@ def test_emulator_command_serves_what_it_lists(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+# -- answers that must not mislead -------------------------------------------------------------------------
+
+
+def _table_rows(text: str) -> int:
+    return sum(1 for line in text.splitlines() if line.startswith("│"))
+
+
+def test_sql_examples_limit_every_answer_to_ten_rows(tmp_path: Path, seed_export: Path) -> None:
+    from lb_export_pipeline.examples import EXAMPLES
+
+    runner = CliRunner()
+    assert runner.invoke(main, ["flatten", str(seed_export), "--out", str(tmp_path / "t")]).exit_code == 0
+    result = runner.invoke(main, ["sql", str(tmp_path / "t"), "--examples"])
+    assert result.exit_code == 0, result.output
+    last = list(EXAMPLES)[-1]  # ends in a -- comment: a LIMIT appended on its line was commented out
+    answer = result.output.split(f"-- {last}")[1]
+    assert _table_rows(answer) == 10  # 12 objects match on the fixture
+
+
+def test_sql_on_a_folder_without_tables_says_so(tmp_path: Path, seed_export: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(main, ["flatten", str(seed_export), "--out", str(tmp_path / "lake" / "tables")]).exit_code == 0
+    result = runner.invoke(main, ["sql", str(tmp_path / "lake"), "-c", "select count(*) from objects"])
+    assert result.exit_code == 1
+    assert f"no tables under {tmp_path / 'lake'}" in result.output
+    assert f"did you mean {tmp_path / 'lake' / 'tables'}?" in result.output
+
+
+def test_sql_error_is_one_line_and_exits_non_zero(tmp_path: Path, seed_export: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(main, ["flatten", str(seed_export), "--out", str(tmp_path / "t")]).exit_code == 0
+    result = runner.invoke(main, ["sql", str(tmp_path / "t"), "-c", "select nope from objects"])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert result.output.strip().splitlines() == [
+        'Error: Binder Error: Referenced column "nope" not found in FROM clause!']
+
+
+def test_an_empty_export_is_refused_and_writes_nothing(tmp_path: Path) -> None:
+    for name, data in (("empty.ndjson", b""), ("blank.ndjson", b"\n\r\n"), ("empty.ndjson.gz", gzip.compress(b""))):
+        export = tmp_path / name
+        export.write_bytes(data)
+        result = CliRunner().invoke(main, ["flatten", str(export), "--out", str(tmp_path / "t")])
+        assert result.exit_code == 1
+        assert f"{export}: no data rows (the file is empty); nothing was written" in result.output
+        assert not (tmp_path / "t").exists()
+
+
+def test_an_export_whose_every_line_was_quarantined_exits_non_zero(tmp_path: Path) -> None:
+    export = tmp_path / "bad.ndjson"
+    export.write_bytes(b'not json\n{"data_row": {"id": 7}, "experiments": {}}\n')
+    result = CliRunner().invoke(main, ["flatten", str(export), "--out", str(tmp_path / "t")])
+    assert result.exit_code == 1
+    quarantine = tmp_path / "t" / "_quarantine" / "bad.ndjson"  # not bad.ndjson.ndjson
+    assert f"every line (2) was quarantined, no row landed; the reasons are in {quarantine}" in result.output
+    assert "field data_row.id: expected a string, got a number (7)" in result.output
+    assert quarantine.read_bytes().count(b"\n") == 2
+    assert not (tmp_path / "t" / ".staging").exists()
+
+
+def test_a_model_run_id_not_in_the_export_is_refused(tmp_path: Path, seed_export: Path, duck: Any) -> None:
+    runner = CliRunner()
+    out = tmp_path / "t"
+    assert runner.invoke(main, ["flatten", str(seed_export), "--out", str(out)]).exit_code == 0
+    result = runner.invoke(main, ["flatten", str(seed_export), "--out", str(out), "--model-run-id", "typo-id"])
+    assert result.exit_code == 1
+    assert "model run 'typo-id' is not in this export, which holds rows of 5 other model run(s)" in result.output
+    assert "nothing was written" in result.output
+    assert not (out / "data_rows" / "model_run_id=typo-id").exists()
+    assert duck(out).execute("select count(*) from data_rows").fetchone()[0] == 5
+
+
+def test_out_being_a_file_is_one_clear_line(tmp_path: Path, seed_export: Path) -> None:
+    (tmp_path / "afile").write_text("mine")
+    result = CliRunner().invoke(main, ["flatten", str(seed_export), "--out", str(tmp_path / "afile")])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert f"--out {tmp_path / 'afile'} is a file" in result.output
+    assert (tmp_path / "afile").read_text() == "mine"
+
+
+def test_export_without_a_key_names_the_environment_variable(tmp_path: Path, monkeypatch: Any) -> None:
+    monkeypatch.delenv("LABELBOX_API_KEY", raising=False)
+    result = CliRunner().invoke(main, ["export", "--model-run", "x", "--out", str(tmp_path / "x.ndjson")])
+    assert result.exit_code == 1
+    assert "no Labelbox API key: set LABELBOX_API_KEY" in result.output and "api_key" not in result.output
+
+
+def test_emulator_on_a_busy_port_fails_before_its_banner() -> None:
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        cli = Path(sys.executable).parent / "lb-export"
+        done = subprocess.run([str(cli), "emulator", "--port", str(port), "--rows", "5"], capture_output=True,
+                              text=True, timeout=60)
+    assert done.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in done.stderr
+    assert "model run" not in done.stdout and "LABELBOX_ENDPOINT" not in done.stdout

@@ -62,6 +62,8 @@ class EmulatorServer:
     def __exit__(self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
         self.stop()
 
-    def serve_forever(self) -> None:
-        """Run in the foreground (the ``lb-export emulator`` command)."""
-        self._server.run()
+    def wait(self) -> None:
+        """Block until the server stops (the ``lb-export emulator`` command). Ctrl-C and SIGTERM are
+        raised here, in the main thread."""
+        while self._thread is not None and self._thread.is_alive():
+            self._thread.join(0.5)

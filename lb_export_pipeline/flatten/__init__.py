@@ -1,7 +1,7 @@
 """Streaming flattener: Labelbox model-run export NDJSON -> Hive-partitioned Parquet tables."""
 
 from .errors import FieldError
-from .partition_values import InvalidPartitionValue, check_partition_value
+from .partition_values import InvalidPartitionValue, ModelRunNotInExport, check_partition_value
 from .quarantine import QUARANTINE_FILE, read_quarantine
 from .reader import CorruptGzipError, NotNdjsonError
 from .runner import FlattenResult, PartitionResult, flatten_export
@@ -17,6 +17,7 @@ __all__ = [
     "FieldError",
     "FlattenResult",
     "InvalidPartitionValue",
+    "ModelRunNotInExport",
     "NotNdjsonError",
     "PartitionResult",
     "TableSpec",

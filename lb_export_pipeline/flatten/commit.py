@@ -20,6 +20,7 @@ finds the first one's folder in place and replaces it, as any replacement does.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import errno
 import fcntl
@@ -107,9 +108,14 @@ class Transaction:
         return self.root / "old"
 
     def begin(self) -> Transaction:
-        (self.out / STAGING_DIR).mkdir(parents=True, exist_ok=True)
-        recover(self.out)
-        self._lock = open(self.out / STAGING_DIR / f"{self.id}.lock", "wb")
+        while True:
+            (self.out / STAGING_DIR).mkdir(parents=True, exist_ok=True)
+            try:
+                recover(self.out)
+                self._lock = open(self.out / STAGING_DIR / f"{self.id}.lock", "wb")
+                break
+            except FileNotFoundError:
+                continue  # another transaction's finish() removed the empty .staging just now
         fcntl.flock(self._lock, fcntl.LOCK_EX)
         self.root.mkdir()
         (self.root / MARKER_FILE).write_text(self.id)
@@ -163,6 +169,8 @@ class Transaction:
             self._lock.close()
             self._lock = None
             lock_path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # the last transaction out leaves no trace
+            (self.out / STAGING_DIR).rmdir()
 
 
 def _is_transaction(path: Path) -> bool:

@@ -67,4 +67,15 @@ def as_field_error(exc: Exception, path: str) -> FieldError:
     return FieldError(path, str(exc))
 
 
+JSON_DEPTH_LIMIT = 1024  # orjson's nesting limit
+
+
+def json_problem(exc: ValueError) -> str:
+    """Why a line did not parse. Deep nesting is valid JSON that the parser refuses: say so."""
+    text = str(exc)
+    if "depth limit" in text or "ecursion limit" in text:
+        return f"nested more than {JSON_DEPTH_LIMIT} levels deep, the JSON parser's limit ({text})"
+    return f"not valid JSON ({text})"
+
+
 STRUCTURAL_ERRORS = (FieldError, KeyError, AttributeError, TypeError, ValueError)

@@ -6,7 +6,7 @@ A quarantine file is NDJSON, one record per bad line::
 
 It sits beside the partition it belongs to, as ``data_rows/model_run_id=<id>/_quarantine.ndjson``
 (engines skip files starting with ``_``), and is replaced with the partition. Lines that name no
-model run go to ``<out>/_quarantine/<export file name>.ndjson``.
+model run go to ``<out>/_quarantine/<export name>.ndjson`` (``unattributed_file``).
 """
 
 from __future__ import annotations
@@ -20,6 +20,17 @@ import orjson
 
 QUARANTINE_FILE = "_quarantine.ndjson"
 UNATTRIBUTED_DIR = "_quarantine"
+_EXPORT_SUFFIXES = (".gz", ".ndjson", ".jsonl", ".json")
+
+
+def unattributed_file(export_name: str) -> str:
+    """The quarantine file, under ``UNATTRIBUTED_DIR``, of an export's lines that name no model run:
+    ``run.ndjson.gz`` -> ``run.ndjson`` (never ``run.ndjson.gz.ndjson``)."""
+    stem = export_name
+    for suffix in _EXPORT_SUFFIXES:
+        if stem.endswith(suffix) and len(stem) > len(suffix):
+            stem = stem.removesuffix(suffix)
+    return f"{stem}.ndjson"
 
 
 @dataclass(frozen=True)

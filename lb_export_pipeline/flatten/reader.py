@@ -63,15 +63,33 @@ def gzip_size_hint(path: Path) -> int:
 
 def gunzip(path: Path, target: Path) -> None:
     """Decompress ``path`` into ``target`` (a gzip stream cannot be cut into byte ranges; its
-    plain copy can)."""
-    written = 0
-    with gzip.open(path, "rb") as src, open(target, "wb") as dst:
+    plain copy can).
+
+    Decompressed bytes are written as they come, so a damaged file is reported after its last good
+    line, as a single reader reports it; a failed write (a full disk) is an ``OSError`` naming
+    ``target``, never taken for damage."""
+    lines = 0
+    with open(path, "rb") as src, open(target, "wb") as dst:
+        unzip = zlib.decompressobj(wbits=31)  # 31: gzip framing
         try:
-            while chunk := src.read(1 << 22):
-                dst.write(chunk)
-                written += len(chunk)
-        except _GZIP_ERRORS as exc:
-            raise _corrupt(path, f"{written:,} decompressed bytes", exc) from None
+            while compressed := src.read(1 << 18):
+                while compressed:
+                    _write(dst, target, data := unzip.decompress(compressed))
+                    lines += data.count(b"\n")
+                    compressed = unzip.unused_data  # the next member of a multi-member file
+                    if compressed:
+                        unzip = zlib.decompressobj(wbits=31)
+            if not unzip.eof:
+                raise EOFError("Compressed file ended before the end-of-stream marker was reached")
+        except (EOFError, zlib.error) as exc:
+            raise _corrupt(path, f"line {lines:,}", exc) from None
+
+
+def _write(dst: IO[bytes], target: Path, data: bytes) -> None:
+    try:
+        dst.write(data)
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(target)) from None
 
 
 @dataclass

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import STRUCTURAL_ERRORS, FieldError, as_field_error
+from .errors import STRUCTURAL_ERRORS, FieldError, as_field_error, json_type
 from .labels import LineRows, walk_label
 from .partition_values import InvalidPartitionValue, check_partition_value
 from .values import item_extras, merge_extra, text_or_json, timestamp, to_json, unknown_fields
@@ -117,7 +117,8 @@ def flatten_line(
         raise FieldError("data_row", "missing, or not an object")
     data_row_id = dr.get("id")
     if not isinstance(data_row_id, str) or not data_row_id:
-        raise FieldError("data_row.id", "missing or empty")
+        raise FieldError("data_row.id", "missing or empty" if data_row_id in (None, "")
+                         else f"expected a string, got {json_type(data_row_id)} ({data_row_id!r})")
 
     details = dr.get("details") or {}
     media = obj.get("media_attributes") or {}

@@ -27,13 +27,14 @@ from typing import Any
 
 import orjson
 
+from ..interrupts import sigterm_unwinds, stop_workers
 from ..storage import exists as remote_exists
 from ..storage import filesystem, is_remote, join, put_file, replace_delta_partition
 from .commit import Transaction, fsync_tree
-from .errors import FieldError
+from .errors import FieldError, json_problem
 from .labels import LineRows
-from .partition_values import check_partition_value
-from .quarantine import QUARANTINE_FILE, UNATTRIBUTED_DIR, QuarantineFiles, QuarantineRecord
+from .partition_values import check_model_run_in_export, check_partition_value
+from .quarantine import QUARANTINE_FILE, UNATTRIBUTED_DIR, QuarantineFiles, QuarantineRecord, unattributed_file
 from .reader import ByteRange, LineSource, gunzip, gzip_size_hint, is_gzip, split_ranges
 from .row import flatten_line, iter_runs
 from .schemas import PARTITION_COLUMN, TABLE_NAMES, TABLES
@@ -197,7 +198,7 @@ def _flatten_range(task: _WorkerTask, progress: Progress | None, shared: Any) ->
             try:
                 obj = loads(raw)
             except orjson.JSONDecodeError as exc:
-                reject(None, n, raw, "", f"not valid JSON ({exc})")
+                reject(None, n, raw, "", json_problem(exc))
                 continue
             try:
                 result = flatten_line(obj, n, only_model_run=task.only_model_run, splits=task.splits)
@@ -288,14 +289,13 @@ def _run_all(tasks: list[_WorkerTask], progress: Progress | None) -> list[_Worke
             futures = [pool.submit(_pool_worker, t) for t in tasks[1:]]  # starts the processes
         try:
             first = _run_worker(tasks[0], overall)
-        except BaseException:
-            for f in futures:
-                f.cancel()
+            while not all(f.done() for f in futures):
+                time.sleep(0.1)
+                overall(first.bytes, first.lines)
+            return [first, *(f.result() for f in futures)]
+        except BaseException:  # an error, Ctrl-C or SIGTERM (see interrupts): no worker outlives it
+            stop_workers(pool)
             raise
-        while not all(f.done() for f in futures):
-            time.sleep(0.1)
-            overall(first.bytes, first.lines)
-        return [first, *(f.result() for f in futures)]
 
 
 @contextlib.contextmanager
@@ -321,6 +321,7 @@ def _scaled(progress: Progress | None, total: int, read_total: int) -> Progress 
     return lambda done, lines: report(int(done * ratio), lines)
 
 
+@sigterm_unwinds()
 def flatten_export(
     source: str | os.PathLike[str],
     out: str | os.PathLike[str],
@@ -384,6 +385,9 @@ def flatten_export(
                     txn.finish()
                     txn = Transaction(local_out).begin()
                     strict = True
+            if model_run_id is not None:
+                check_model_run_in_export(src, model_run_id, found=any(model_run_id in r.rows for r in results),
+                                          other_runs=(run for r in results for run in r.skipped_runs))
             result = _commit(txn, src, results, model_run_id, str(out) if remote else None)
         finally:
             txn.finish()
@@ -427,8 +431,8 @@ def _commit(txn: Transaction, src: Path, results: list[_WorkerResult], model_run
     un_pieces = sorted((txn.new / UNATTRIBUTED_DIR).glob(f"{src.name}.w*.ndjson"))
     un_count = sum(r.quarantine.get(p, 0) for r in results for p in un_pieces)
     if un_pieces:
-        _concat(un_pieces, txn.new / UNATTRIBUTED_DIR / f"{src.name}.ndjson")
-        unattributed.append(Path(UNATTRIBUTED_DIR) / f"{src.name}.ndjson")
+        _concat(un_pieces, txn.new / UNATTRIBUTED_DIR / unattributed_file(src.name))
+        unattributed.append(Path(UNATTRIBUTED_DIR) / unattributed_file(src.name))
 
     if remote_out is None:
         _publish_local(txn, partitions, unattributed)

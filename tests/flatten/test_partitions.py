@@ -28,7 +28,7 @@ def test_flattening_twice_gives_the_same_rows(tmp_path: Path, seed_export: Path,
     second = flatten_export(seed_export, out)
     assert first.rows == second.rows
     assert sorted(duck(out).execute("select * from objects").fetchall(), key=repr) == before
-    assert not any((out / STAGING_DIR).iterdir())
+    assert not (out / STAGING_DIR).exists()
 
 
 def test_a_partition_is_replaced_whole_not_appended(tmp_path: Path, duck: Any) -> None:
@@ -72,7 +72,7 @@ def test_crash_while_writing_leaves_the_old_partition(tmp_path: Path, seed_expor
     with pytest.raises(RuntimeError, match="killed mid-write"):
         flatten_export(seed_export, out)
     assert sorted(duck(out).execute("select * from classifications").fetchall(), key=repr) == before
-    assert not any((out / STAGING_DIR).iterdir())
+    assert not (out / STAGING_DIR).exists()
 
 
 def test_crash_between_renames_is_repaired(tmp_path: Path, seed_export: Path, duck: Any,
@@ -166,7 +166,7 @@ def test_two_flattens_creating_the_same_partition_at_once_both_commit(tmp_path: 
     for r in range(1, _ROUNDS + 1):  # each partition is one whole version: one part file, of one transaction
         parts = list((tmp_path / "objects" / f"model_run_id=r{r}").iterdir())
         assert len(parts) == 1 and parts[0].read_text() in parts[0].name
-    assert sorted(p.name for p in (tmp_path / STAGING_DIR).iterdir()) == []
+    assert not (tmp_path / STAGING_DIR).exists()
 
 
 @pytest.mark.parametrize("with_exchange", [True, False], ids=["renameat2", "two-renames"])
@@ -193,7 +193,7 @@ def test_a_partition_created_between_the_check_and_the_rename_is_replaced(
     mine.replace(relative)
     mine.finish()
     assert [p.name for p in (tmp_path / relative).iterdir()] == ["part-mine.parquet"]
-    assert list((tmp_path / STAGING_DIR).iterdir()) == []
+    assert not (tmp_path / STAGING_DIR).exists()
 
 
 # -- recover() deletes only its own transactions -----------------------------------------------------------
@@ -225,3 +225,22 @@ def test_recover_deletes_only_folders_a_transaction_marked(tmp_path: Path) -> No
     assert (precious / "data.txt").read_text() == "do not delete"
     assert (staging / "fedcba9876543210").is_symlink()
     assert sorted(p.name for p in staging.iterdir()) == ["0123456789abcdef", "fedcba9876543210", "my-notes"]
+
+
+def test_a_model_run_not_in_the_export_leaves_its_partition_untouched(tmp_path: Path, seed_export: Path,
+                                                                      duck: Any) -> None:
+    from lb_export_pipeline.flatten import ModelRunNotInExport
+
+    out = tmp_path / "out"
+    only_image = write_lines(tmp_path / "image.ndjson", [seed_rows()[0]])
+    flatten_export(seed_export, out, model_run_id=IMAGE_RUN)
+    other = "a0903f81-3b79-0d74-f653-71624d71dba1"
+    flatten_export(seed_export, out, model_run_id=other)
+    before = _count(duck, out, "objects")
+    with pytest.raises(ModelRunNotInExport, match=rf"image\.ndjson: model run '{other}' is not in this export, "
+                                                  rf"which holds rows of 1 other model run\(s\) \({IMAGE_RUN}\)"):
+        flatten_export(only_image, out, model_run_id=other)
+    assert _count(duck, out, "objects") == before
+    assert duck(out).execute("select count(*) from data_rows where model_run_id = ?", [other]).fetchone() == (1,)
+    empty = flatten_export(write_lines(tmp_path / "empty.ndjson", []), out, model_run_id=other)  # an empty run
+    assert empty.rows["data_rows"] == 0

@@ -79,7 +79,7 @@ def test_a_gzip_export_is_split_through_a_temporary_plain_copy(tmp_path: Path, d
                          progress=lambda done, lines: reports.append((done, lines)))
 
     assert two.workers == 2 and two.rows == one.rows and two.quarantined == 1
-    assert two.unattributed_path == tmp_path / "two" / "_quarantine" / "s.ndjson.gz.ndjson"
+    assert two.unattributed_path == tmp_path / "two" / "_quarantine" / "s.ndjson"
     assert "s.ndjson.gz line 121: not valid JSON" in two.first_errors[0]
     assert max(reports) == (gz.stat().st_size, two.lines)  # progress in the .gz file's own bytes
     assert list(scratch.iterdir()) == []  # the plain copy is gone
