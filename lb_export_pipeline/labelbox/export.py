@@ -2,11 +2,16 @@
 
 Memory stays flat: each chunk goes from the socket to the file (gzip-compressed when the path ends
 in ``.gz``) piece by piece as it arrives. Each chunk's length is checked against its offsets, the total line count
-against ``totalLines``, and the file appears under its final name only when complete.
+against ``totalLines``, and the file appears under its final name only when complete. Until then it
+is ``.<name>.<hex>.partial``, removed on any error, SIGTERM included, and, after a SIGKILL, by the
+next download to the same name.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import glob
 import gzip
 import os
 import time
@@ -15,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
+from ..interrupts import sigterm_unwinds
 from . import exceptions as exc
 from .client import LabelboxClient
 from .config import EXPORT_TIMEOUT_SECONDS, POLL_INTERVAL_SECONDS
@@ -24,6 +30,25 @@ DownloadProgress = Callable[[int, int, int], None]
 """Called with (bytes done, total bytes, lines done) after every piece written."""
 
 
+PARTIAL_SUFFIX = ".partial"
+
+
+def remove_stale_partials(target: Path) -> list[Path]:
+    """Remove what killed downloads to ``target`` left (``.<name>.<hex>.partial``): every such file
+    no live download holds locked. Returns the files removed."""
+    removed = []
+    for partial in target.parent.glob(f".{glob.escape(target.name)}.*{PARTIAL_SUFFIX}"):
+        with contextlib.suppress(OSError), open(partial, "rb") as f:
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue  # being written by a download that is still running
+            partial.unlink()
+            removed.append(partial)
+    return removed
+
+
+@sigterm_unwinds()
 def download_stream(client: LabelboxClient, task_id: str, path: str | os.PathLike[str], *,
                     stream: StreamType = "RESULT", progress: DownloadProgress | None = None) -> DownloadedStream:
     """Write a completed task's stream to ``path`` atomically."""
@@ -32,11 +57,13 @@ def download_stream(client: LabelboxClient, task_id: str, path: str | os.PathLik
     header = client.stream_header(task_id, stream)
     total = header.total_size if header else 0
     expected_lines = header.total_lines if header else 0
-    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.partial")
+    remove_stale_partials(target)
+    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}{PARTIAL_SUFFIX}")
     done = lines = chunks = 0
     last_byte = b"\n"
     try:
         with open(tmp, "wb") as raw:
+            fcntl.flock(raw, fcntl.LOCK_EX)  # held while written: remove_stale_partials leaves it alone
             sink: IO[bytes] | gzip.GzipFile = gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=1, mtime=0) \
                 if target.suffix == ".gz" else raw
 
