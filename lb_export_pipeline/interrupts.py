@@ -58,8 +58,9 @@ def die_of_sigterm() -> None:
 def stop_workers(pool: ProcessPoolExecutor) -> None:
     """Terminate a process pool's workers now (``shutdown`` would wait for their running tasks) and
     reap them, so none outlives the caller and none writes into a folder being removed."""
+    # Taken before shutdown(), which forgets them. (Python 3.14 has pool.terminate_workers().)
+    processes = list((getattr(pool, "_processes", None) or {}).values())
     pool.shutdown(wait=False, cancel_futures=True)
-    processes = list((getattr(pool, "_processes", None) or {}).values())  # 3.14 has terminate_workers()
     for process in processes:
         with contextlib.suppress(OSError, ValueError, AttributeError):
             process.terminate()
