@@ -12,8 +12,10 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import click
@@ -53,7 +55,7 @@ _WRITING = "lb_export.writing"  # ctx.meta: where a command writes, for an OSErr
 def describe_os_error(error: OSError, writing: object = None) -> str:
     """One line for a filesystem error, always with a path: ENOSPC from a write names none."""
     path = error.filename if error.filename is not None else writing
-    problem = error.strerror or str(error)
+    problem = os.strerror(error.errno) if error.errno else (error.strerror or str(error))
     if error.filename2 is not None:
         return f"{path} -> {error.filename2}: {problem}"
     if path is None:
@@ -90,6 +92,11 @@ def flatten(export: Path, out: str, workers: int, model_run_id: str | None) -> N
             result = flatten_export(export, out, workers=workers, model_run_id=model_run_id, progress=advance)
     except (NotNdjsonError, CorruptGzipError, InvalidPartitionValue, ModelRunNotInExport) as error:
         raise click.ClickException(str(error)) from None
+    except OSError as error:
+        if error.errno == errno.ENOSPC and str(error.filename or "").startswith(tempfile.gettempdir()):
+            raise click.ClickException(f"{describe_os_error(error)}: workers sharing a gzip export read a decompressed "
+                                       "copy in TMPDIR; point TMPDIR at a larger disk or pass --workers 1") from None
+        raise
     table = Table(title=f"{export.name} -> {out}  ({result.lines:,} lines, {result.seconds:.1f}s, "
                         f"{result.workers} process{'es' if result.workers > 1 else ''})")
     table.add_column("model_run_id", no_wrap=True)

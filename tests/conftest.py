@@ -91,3 +91,15 @@ def make_client(server: Any, api_key: str = "test-key-1234", **retry: Any) -> An
     client = LabelboxClient(config=config, sleep=slept.append)
     client.slept = slept  # type: ignore[attr-defined]
     return client
+
+
+@pytest.fixture(scope="session")
+def large_gzip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """~70 MB of NDJSON (the fixture's lines repeated), gzip: large enough that two workers share it
+    through a decompressed copy in TMPDIR (the CLI splits from 32 MB per process)."""
+    import gzip
+
+    path = tmp_path_factory.mktemp("large") / "large.ndjson.gz"
+    with gzip.open(path, "wb", compresslevel=1) as f:
+        f.write(SEED_EXPORT.read_bytes() * 2000)
+    return path

@@ -19,20 +19,8 @@ from typing import Any
 import psutil
 import pytest
 
-from tests.conftest import SEED_EXPORT
-
 CLI = Path(sys.executable).parent / "lb-export"
 IMAGE_RUN = "a08c8321-3e07-06d8-43d2-a26ce0d9862c"
-
-
-@pytest.fixture(scope="module")
-def large_gzip(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """~70 MB of NDJSON (the fixture's lines repeated), gzip: large enough that two workers share it
-    through a decompressed copy in TMPDIR (the CLI splits from 32 MB per process)."""
-    path = tmp_path_factory.mktemp("large") / "large.ndjson.gz"
-    with gzip.open(path, "wb", compresslevel=1) as f:
-        f.write(SEED_EXPORT.read_bytes() * 2000)
-    return path
 
 
 def _wait_for(what: str, check: Callable[[], bool], proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
