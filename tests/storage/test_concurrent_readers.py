@@ -5,8 +5,10 @@ from __future__ import annotations
 import contextlib
 import threading
 from pathlib import Path
+from typing import Any
 
 import duckdb
+import pytest
 
 from lb_export_pipeline.emulator import synthetic
 from lb_export_pipeline.flatten import flatten_export
@@ -65,3 +67,41 @@ def test_delta_partition_commit(s3: str, tmp_path: Path) -> None:
 
     seen = _race(root, tmp_path, count)
     assert seen and seen <= {12, 30}
+
+
+def test_reads_forced_inside_the_swap_window_see_one_whole_version(tmp_path: Path, monkeypatch: Any) -> None:
+    """The race above is left to chance; here a read runs at each step of the commit of one partition:
+    just before its swap, just after it (old folder still on disk, about to be removed), and with a
+    listing taken before the swap but opened after it."""
+    from lb_export_pipeline.flatten import commit
+
+    root = tmp_path / "tables"
+    small, large = _export(tmp_path / "small.ndjson", 12), _export(tmp_path / "large.ndjson", 30)
+    flatten_export(large, root)
+    partition = root / "data_rows" / f"model_run_id={RUN.run_id}"
+    seen: dict[str, Any] = {}
+
+    def count(files: list[str] | None = None) -> int:
+        source = files if files is not None else f"{root}/data_rows/*/*.parquet"
+        return int(duckdb.execute("select count(*) from read_parquet(?)", [source]).fetchone()[0])  # type: ignore[index]
+
+    real_exchange = commit.exchange
+
+    def exchange(staged: Path, target: Path) -> bool:
+        if target != partition:
+            return real_exchange(staged, target)
+        seen["before"] = count()
+        seen["listing"] = sorted(str(p) for p in target.glob("*.parquet"))
+        swapped = real_exchange(staged, target)
+        seen["after"] = count()  # the old version sits in the staging area, not yet removed
+        seen["old folder still there"] = any(staged.glob("*.parquet"))
+        return swapped
+
+    monkeypatch.setattr(commit, "exchange", exchange)
+    flatten_export(small, root)
+    if not seen.get("old folder still there"):
+        pytest.skip("renameat2(RENAME_EXCHANGE) is not available here")
+    assert (seen["before"], seen["after"]) == (30, 12)
+    with pytest.raises(duckdb.IOException, match="No files found|No such file"):  # never the old rows, never a mix
+        count(seen["listing"])
+    assert count() == 12
