@@ -157,12 +157,11 @@ def sql(root: str, command: str | None, examples: bool) -> None:
     con = connect(root)
     try:
         if examples:
-            from .examples import EXAMPLES
+            from .examples import EXAMPLES, limited
 
             for title, statement in EXAMPLES.items():
                 out_console.print(f"[bold]-- {title}[/]{statement}")
-                # On a line of its own: the statement may end in a -- comment.
-                _print_result(con, statement + "\nLIMIT 10" if "LIMIT" not in statement else statement)
+                _print_result(con, limited(statement))
             return
         if command is not None:
             _print_result(con, command)

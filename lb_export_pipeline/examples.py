@@ -34,3 +34,9 @@ WHERE d.split = 'TRAINING'                          -- one split
    OR d.global_key LIKE 'image-%'                   -- a slice of global keys
    OR d.data_row_id IN ('cldw8hs6l1ii9070lcysma1zk') -- hand-picked data rows""",
 }
+
+
+def limited(statement: str, rows: int = 10) -> str:
+    """``statement`` with at most ``rows`` rows (for ``--examples``), unless it sets its own LIMIT.
+    The LIMIT goes on a line of its own: a statement may end in a ``--`` comment."""
+    return statement if "LIMIT" in statement.upper() else f"{statement}\nLIMIT {rows}"
