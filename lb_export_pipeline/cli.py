@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import os
 import sys
@@ -327,21 +326,10 @@ def demo(home: Path) -> None:
 @click.option("--port", default=3000, show_default=True, help="Dagster UI port.")
 @click.option("--emulator-port", default=8765, show_default=True)
 def ui(home: Path, port: int, emulator_port: int) -> None:
-    """Start the emulator and the Dagster UI (dagster dev) against it, with the sensor on."""
-    import subprocess
+    """Start the emulator and the Dagster UI (dg dev) against it, with the sensors on."""
+    from .demo import run_ui
 
-    from .demo import prepare_home
-    from .emulator import EmulatorServer
-    from .settings import LABELBOX_ENDPOINT
-
-    prepare_home(home.resolve())
-    with EmulatorServer(port=emulator_port) as emulator:
-        env = {**os.environ, LABELBOX_ENDPOINT.name: emulator.graphql_url}
-        console.print(f"Labelbox emulator at {emulator.graphql_url}; Dagster UI at http://127.0.0.1:{port}")
-        dagster = Path(sys.executable).parent / "dagster"
-        with contextlib.suppress(KeyboardInterrupt):
-            subprocess.run([str(dagster), "dev", "-m", "lb_export_pipeline.definitions", "-p", str(port)],
-                           env=env, check=False)
+    raise SystemExit(run_ui(home, port, emulator_port, console))
 
 
 if __name__ == "__main__":

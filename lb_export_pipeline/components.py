@@ -10,21 +10,21 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import dagster as dg
 from pydantic import Field
 
 from .defs.definitions import build_definitions
+from .defs.resources import ExportOptions
 from .labelbox import API_KEY_ENV
 
 
 class LabelboxExportComponent(dg.Component, dg.Model, dg.Resolvable):
     """Labelbox model-run exports landed raw and flattened into Hive-partitioned Parquet tables,
-    one dynamic partition per model run, with a sensor, a re-export schedule and asset checks."""
+    one dynamic partition per model run, with sensors, a re-export schedule and asset checks."""
 
     root: str | None = Field(default=None, description="Folder or object-store URI [env LB_EXPORT_ROOT].")
-    endpoint: str | None = Field(default=None, description="GraphQL endpoint; default Labelbox's (or the emulator).")
+    endpoint: str | None = Field(default=None, description="GraphQL endpoint [env LABELBOX_ENDPOINT]; "
+                                                           "default Labelbox's.")
     api_key_env: str = Field(default=API_KEY_ENV,
                              description="Environment variable holding the API key (read as a dg.EnvVar).")
     model_ids: list[str] | None = Field(default=None, description="Models the sensor follows (all if empty).")
@@ -32,11 +32,12 @@ class LabelboxExportComponent(dg.Component, dg.Model, dg.Resolvable):
     reexport_cron: str | None = Field(default=None, description="Cron of the re-export schedule.")
     flatten_workers: int | None = Field(default=None, description="Processes per large export "
                                                                   "(default: env LB_FLATTEN_WORKERS, else 1).")
-    export_options: dict[str, Any] = Field(default_factory=dict,
-                                           description="LabelboxResource export options, e.g. {embeddings: true}.")
+    export_options: ExportOptions = Field(default_factory=ExportOptions,
+                                          description="What each export includes, e.g. {embeddings: true}.")
+    poll_interval_seconds: float | None = Field(default=None, description="Seconds between export task polls.")
 
     def build_defs(self, context: dg.ComponentLoadContext) -> dg.Definitions:
         return build_definitions(root=self.root, endpoint=self.endpoint, api_key_env=self.api_key_env,
                                  model_ids=self.model_ids, model_run_ids=self.model_run_ids,
                                  reexport_cron=self.reexport_cron, flatten_workers=self.flatten_workers,
-                                 export_options=self.export_options)
+                                 export_options=self.export_options, poll_interval_seconds=self.poll_interval_seconds)

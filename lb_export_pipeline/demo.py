@@ -1,15 +1,24 @@
-"""``make demo``: the whole pipeline through Dagster against the local emulator, then what landed.
+"""The composition root of ``make demo`` and ``make ui``: the code location wired to the local
+Labelbox emulator (the production resources never start one themselves).
+
+``make demo``:
 
 1. start the Labelbox emulator on loopback (5 model runs: 4 synthetic with every media kind, and
    the documented examples);
 2. tick the sensor once: it registers every model run as a partition and requests a run for each;
+   its cursor is stored where the UI's sensor reads it, so ``make ui`` sees nothing new;
 3. execute those runs with the code location's job (raw export -> tables -> checks);
 4. read the tables back with DuckDB and print a summary per table and per model run.
+
+``make ui``: the emulator, then ``dg dev`` (webserver, daemon, code server) on the same instance.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +34,21 @@ run_coordinator:
   class: QueuedRunCoordinator
 concurrency:
   pools:
-    default_limit: 2
+    default_limit: 2  # the labelbox_export pool: at most two exports talk to Labelbox at once
+run_monitoring:
+  # A run worker that dies (OOM, SIGKILL) is marked failed by its code server; the monitoring daemon
+  # then gives its pool slots back, or every later export would wait in the queue for good.
+  enabled: true
+  poll_interval_seconds: 5
+  free_slots_after_run_end_seconds: 5
 telemetry:
   enabled: false
 """
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]  # where pyproject.toml's [tool.dg] is: `dg dev` runs there
+# The code location as `dg dev` names and loads it ([project] name and [tool.dg.project] in pyproject.toml).
+LOCATION_NAME = "lb_export_pipeline"
+LOCATION_MODULE = "lb_export_pipeline.definitions"
 
 
 # Dagster's event stream is DEBUG; keep the assets' own INFO lines (counts, progress) on screen.
@@ -45,6 +65,57 @@ def prepare_home(home: Path) -> tuple[Path, Path]:
     os.environ[LB_EXPORT_ROOT.name] = str(data)
     os.environ.pop(LABELBOX_API_KEY.name, None)  # the demo always runs against the emulator
     return dagster_home, data
+
+
+def remember_sensor_cursor(instance: Any, sensor_name: str, cursor: str | None) -> None:
+    """Store ``cursor`` as the state of ``sensor_name`` in the code location that ``make ui`` loads,
+    so that its first tick continues where the demo's left off (Dagster keys sensor state by
+    location, repository and sensor name; no public API writes it without a running location)."""
+    from dagster._core.definitions.sensor_definition import SensorType
+    from dagster._core.remote_origin import ManagedGrpcPythonEnvCodeLocationOrigin, RemoteRepositoryOrigin
+    from dagster._core.scheduler.instigation import (
+        InstigatorState,
+        InstigatorStatus,
+        InstigatorType,
+        SensorInstigatorData,
+    )
+    from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
+
+    location = ManagedGrpcPythonEnvCodeLocationOrigin(
+        LoadableTargetOrigin(executable_path=sys.executable, module_name=LOCATION_MODULE,
+                             working_directory=str(PROJECT_ROOT)), location_name=LOCATION_NAME)
+    origin = RemoteRepositoryOrigin(location, "__repository__").get_instigator_origin(sensor_name)
+    data = SensorInstigatorData(cursor=cursor, sensor_type=SensorType.STANDARD)
+    stored = instance.get_instigator_state(origin.get_id(), origin.get_selector().get_id())
+    if stored is None:
+        instance.add_instigator_state(InstigatorState(origin, InstigatorType.SENSOR, InstigatorStatus.DECLARED_IN_CODE,
+                                                      data))
+    else:
+        instance.update_instigator_state(stored.with_data(data))
+
+
+def ui_command(port: int) -> list[str]:
+    """``dg dev`` for this project (run it in PROJECT_ROOT); the emulator must be running already."""
+    return [str(Path(sys.executable).parent / "dg"), "dev", "--port", str(port), "--host", "127.0.0.1"]
+
+
+def ui_environment(endpoint: str) -> dict[str, str]:
+    """The environment of ``dg dev``: the instance and data that prepare_home chose, the emulator."""
+    return {**os.environ, LABELBOX_ENDPOINT.name: endpoint, "VIRTUAL_ENV": sys.prefix}  # VIRTUAL_ENV: dg's venv check
+
+
+def run_ui(home: Path, port: int, emulator_port: int, console: Console | None = None) -> int:
+    """``make ui``: the emulator and the Dagster UI (``dg dev``) against it, until Ctrl-C."""
+    from .emulator import EmulatorServer
+
+    console = console or Console()
+    prepare_home(home.resolve())
+    with EmulatorServer(port=emulator_port) as emulator:
+        console.print(f"Labelbox emulator at {emulator.graphql_url}; Dagster UI at http://127.0.0.1:{port}")
+        with contextlib.suppress(KeyboardInterrupt):
+            return subprocess.run(ui_command(port), cwd=PROJECT_ROOT, env=ui_environment(emulator.graphql_url),
+                                  check=False).returncode
+    return 0
 
 
 def run_demo(home: Path, console: Console | None = None, emulator_state: Any = None) -> int:
@@ -66,7 +137,7 @@ def run_demo(home: Path, console: Console | None = None, emulator_state: Any = N
     with EmulatorServer(emulator_state) as emulator:
         os.environ[LABELBOX_ENDPOINT.name] = emulator.graphql_url
         console.print(f"[bold]1.[/] Labelbox emulator at {emulator.graphql_url}")
-        defs = build_definitions(export_options={"poll_interval_seconds": 0.5})  # the emulator is quick
+        defs = build_definitions(poll_interval_seconds=0.5)  # the emulator is quick
         instance = dg.DagsterInstance.get()
         sensor = defs.resolve_sensor_def("labelbox_model_runs_sensor")
         context = dg.build_sensor_context(instance=instance, resources={"labelbox": (defs.resources or {})["labelbox"]})
@@ -76,6 +147,7 @@ def run_demo(home: Path, console: Console | None = None, emulator_state: Any = N
             assert isinstance(add, dg.AddDynamicPartitionsRequest)
             instance.add_dynamic_partitions(add.partitions_def_name, list(add.partition_keys or []))
         requests = list(result.run_requests or [])
+        remember_sensor_cursor(instance, sensor.name, result.cursor)
         console.print(f"[bold]2.[/] sensor: {len(instance.get_dynamic_partitions(model_runs_partitions.name or ''))}"
                       f" model run partitions, {len(requests)} run request(s)")
         job = defs.resolve_job_def("labelbox_export_job")

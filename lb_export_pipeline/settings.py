@@ -36,7 +36,7 @@ class Setting:
             raise ValueError(f"{self.name} must be a whole number, got {value!r}") from None
 
 
-LABELBOX_API_KEY = Setting("LABELBOX_API_KEY", "Labelbox API key; unset: the local emulator (demo, tests)")
+LABELBOX_API_KEY = Setting("LABELBOX_API_KEY", "Labelbox API key; unset: LABELBOX_ENDPOINT must name one (an emulator)")
 LABELBOX_ENDPOINT = Setting("LABELBOX_ENDPOINT", "Labelbox GraphQL endpoint",
                             "https://api.labelbox.com/graphql")
 LB_EXPORT_ROOT = Setting("LB_EXPORT_ROOT", "folder or object-store URI of the raw and table areas",

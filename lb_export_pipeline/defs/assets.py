@@ -1,11 +1,14 @@
 """The assets, partitioned by model run:
 # No "from __future__ import annotations": Dagster reads these annotations at definition time.
 
-* ``labelbox/raw_export``: starts the model-run export, follows the task, streams the RESULT to
-  ``<root>/raw/model_run_id=<id>/export.ndjson.gz`` (atomically), with the run's data-row splits
-  and a manifest beside it;
+* ``labelbox/raw_export``: the client's ``export_model_run`` (start the export, follow the task,
+  stream the RESULT) into ``<root>/raw/model_run_id=<id>/export.ndjson.gz`` (atomically), with the
+  run's data-row splits and a manifest beside it;
 * ``labelbox/<table>`` for every table: the raw export flattened into that model run's Hive
-  partition, replaced atomically, with row counts, column schemas and checks.
+  partition, replaced atomically, with row counts and checks. Each table follows its raw export
+  (declarative automation), so a raw export materialized alone brings the tables along.
+
+Specs and metadata come from the translator, the checks from ``checks.TABLE_CHECKS``.
 """
 
 
@@ -19,35 +22,30 @@ from typing import Any
 
 import dagster as dg
 
-from .. import quality
-from ..flatten import SCHEMA_VERSION, TABLE_NAMES, TABLES, CorruptGzipError, NotNdjsonError, flatten_export
-from ..flatten.schemas import PARTITION_COLUMN, TableSpec
+from ..flatten import TABLE_NAMES, CorruptGzipError, NotNdjsonError, flatten_export
 from ..labelbox import (
     ApiLimitError,
     ExportTimeout,
     InternalServerError,
     LabelboxError,
+    Task,
     TransportError,
-    download_stream,
+    export_model_run,
 )
+from . import checks
 from .partitions import model_runs_partitions
 from .resources import EXPORT_FILE, MANIFEST_FILE, SPLITS_FILE, LabelboxResource, StorageResource
+from .translator import LabelboxTranslator, ModelRunNames, RawExportFacts, TableFacts
 
-GROUP = "labelbox"
-RAW_KEY = dg.AssetKey([GROUP, "raw_export"])
-TABLE_KEYS = {name: dg.AssetKey([GROUP, name]) for name in TABLE_NAMES}
-MAX_QUARANTINE_SHARE = 0.01
+TRANSLATOR = LabelboxTranslator()
+GROUP = TRANSLATOR.group
+RAW_KEY = TRANSLATOR.raw_key
+TABLE_KEYS = TRANSLATOR.table_keys()
 EXPORT_POOL = "labelbox_export"
 
 # Transient conditions, retried by the RetryPolicy; any other Labelbox error fails the run at once.
 _TRANSIENT = (TransportError, ApiLimitError, InternalServerError, ExportTimeout)
 RETRY_POLICY = dg.RetryPolicy(max_retries=3, delay=30, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
-
-
-def column_schema(spec: TableSpec) -> dg.TableSchema:
-    columns = [dg.TableColumn(c.name, str(c.type), description=c.description) for c in spec.columns]
-    columns.append(dg.TableColumn(PARTITION_COLUMN, "string", description="Hive partition: the model run id"))
-    return dg.TableSchema(columns=columns)
 
 
 def throttled(log: Any, label: str, every: float = 5.0) -> Callable[..., None]:
@@ -87,90 +85,59 @@ def _labelbox_failure(error: LabelboxError, model_run_id: str) -> Exception:
     retry_policy=RETRY_POLICY,
     backfill_policy=dg.BackfillPolicy.multi_run(1),
     code_version="raw-1",
-    description="The model run's Labelbox export (NDJSON, gzip), landed as it came, with its splits.",
-    check_specs=[dg.AssetCheckSpec("line_count_matches_export", asset=RAW_KEY, blocking=True,
-                                   description="Landed lines equal the export's totalLines.")],
+    description="The model run's Labelbox export (NDJSON, gzip), landed as it came, with its splits. "
+                "Metadata model_name / model_run_name say which run a partition (a model run id) is.",
+    check_specs=[checks.raw_check_spec(RAW_KEY)],
 )
 def raw_export(context: dg.AssetExecutionContext, labelbox: LabelboxResource,
                storage: StorageResource) -> Iterator[dg.MaterializeResult[None] | dg.AssetCheckResult]:
     model_run_id = context.partition_key
     started = time.perf_counter()
-    with storage.raw_writer(model_run_id) as folder, labelbox.get_client() as client:
-        try:
+    waited = [0.0]
+
+    def on_poll(task: Task) -> None:
+        waited[0] = time.perf_counter() - started
+        context.log.info(f"export task {task.id}: {task.status} {task.completion_percentage or 0:.0f}%")
+
+    try:
+        with storage.raw_writer(model_run_id) as folder, labelbox.get_client() as client:
             run = client.get_model_run(model_run_id)
-            task_id = client.start_model_run_export(model_run_id, labelbox.export_params())
-            context.log.info(f"export task {task_id} started for model run '{run.name}' ({model_run_id})")
-            client.wait_for_task(
-                task_id, poll_interval=labelbox.poll_interval_seconds, timeout=labelbox.export_timeout_seconds,
-                on_poll=lambda t: context.log.info(f"export task {t.id}: {t.status} "
-                                                   f"{t.completion_percentage or 0:.0f}%"))
-            waited = time.perf_counter() - started
+            names = ModelRunNames(model_name=client.get_model(run.model_id).name, model_run_name=run.name)
+            context.log.info(f"exporting model run '{run.name}' of model '{names.model_name}' ({model_run_id})")
             report = throttled(context.log, f"downloading export of {model_run_id}")
-            got = download_stream(client, task_id, folder / EXPORT_FILE,
-                                  progress=lambda d, t, n: report(d, n, t))
-            size, lines, chunks, total_lines = got.bytes, got.lines, got.chunks, got.total_lines
-            errors = client.read_stream_lines(task_id, "ERRORS", limit=100)
+            got = export_model_run(client, model_run_id, folder / EXPORT_FILE, labelbox.export_params(),
+                                   poll_interval=labelbox.poll_interval_seconds,
+                                   timeout=labelbox.export_timeout_seconds, on_poll=on_poll,
+                                   progress=lambda done, total, lines: report(done, lines, total))
             splits = {dr.data_row_id: dr.split for dr in client.list_model_run_data_rows(model_run_id)}
-        except LabelboxError as error:
-            raise _labelbox_failure(error, model_run_id) from error
-        retries = len(client.transport.waits)
-        _write_json(folder / SPLITS_FILE, splits)
-        manifest = {"model_run_id": model_run_id, "model_run_name": run.name, "model_id": run.model_id,
-                    "model_run_updated_at": run.updated_at, "task_id": task_id, "bytes": size, "lines": lines,
-                    "total_lines": total_lines, "chunks": chunks, "errors": len(errors),
-                    "exported_at": datetime.now(UTC), "params": labelbox.export_params().to_input()}
-        _write_json(folder / MANIFEST_FILE, manifest)
-    context.log.info(f"landed {lines:,} lines ({size / 1e6:,.1f} MB, {chunks} chunks) of task {task_id}; "
-                     f"{len(splits):,} data rows with splits; {len(errors)} export error line(s)")
+            retries = len(client.transport.waits)
+            _write_json(folder / SPLITS_FILE, splits)
+            manifest = {"model_run_id": model_run_id, "model_run_name": run.name, "model_id": run.model_id,
+                        "model_name": names.model_name, "model_run_updated_at": run.updated_at,
+                        "task_id": got.task_id, "bytes": got.bytes, "lines": got.lines,
+                        "total_lines": got.total_lines, "chunks": got.chunks, "errors": len(got.errors),
+                        "exported_at": datetime.now(UTC), "params": labelbox.export_params().to_input()}
+            _write_json(folder / MANIFEST_FILE, manifest)
+    except LabelboxError as error:  # the landing is left as it was: nothing is published on error
+        raise _labelbox_failure(error, model_run_id) from error
+    context.log.info(f"landed {got.lines:,} lines ({got.bytes / 1e6:,.1f} MB, {got.chunks} chunks) of task "
+                     f"{got.task_id}; {len(splits):,} data rows with splits; {len(got.errors)} export error line(s)")
     split_counts: dict[str, int] = {}
     for split in splits.values():
         split_counts[split] = split_counts.get(split, 0) + 1
-    yield dg.MaterializeResult(metadata={
-        "dagster/partition_row_count": lines,
-        "dagster/uri": dg.MetadataValue.path(storage.raw_uri(model_run_id, EXPORT_FILE)),
-        "export_task_id": task_id,
-        "model_run_name": run.name,
-        "bytes": size,
-        "total_lines": total_lines,
-        "chunks": chunks,
-        "export_error_lines": len(errors),
-        "http_retries": retries,
-        "splits": dg.MetadataValue.json(split_counts),
-        "task_wait_seconds": round(waited, 2),
-        "duration_seconds": round(time.perf_counter() - started, 2),
-    })
-    outcome = quality.raw_line_count(lines, total_lines)
-    yield dg.AssetCheckResult(check_name="line_count_matches_export", passed=outcome.passed,
-                              description=outcome.description, metadata=outcome.metadata)
-
-
-def _table_checks() -> list[dg.AssetCheckSpec]:
-    specs = []
-    for name in TABLE_NAMES:
-        specs.append(dg.AssetCheckSpec("unique_keys", asset=TABLE_KEYS[name], blocking=True,
-                                       description=f"({', '.join(TABLES[name].key)}) is unique in the partition"))
-        if name != "data_rows":
-            specs.append(dg.AssetCheckSpec("has_data_row_parent", asset=TABLE_KEYS[name], blocking=True,
-                                           description="every row's data_row_id is in data_rows"))
-    specs.append(dg.AssetCheckSpec("no_quarantined_lines", asset=TABLE_KEYS["data_rows"],
-                                   description="no export line was quarantined (warning)"))
-    specs.append(dg.AssetCheckSpec("quarantine_under_threshold", asset=TABLE_KEYS["data_rows"], blocking=True,
-                                   description=f"at most {MAX_QUARANTINE_SHARE:.0%} of lines quarantined"))
-    return specs
+    facts = RawExportFacts(
+        names=names, uri=storage.raw_uri(model_run_id, EXPORT_FILE), export_task_id=got.task_id, lines=got.lines,
+        total_lines=got.total_lines, bytes=got.bytes, chunks=got.chunks, export_error_lines=len(got.errors),
+        http_retries=retries, splits=split_counts, task_wait_seconds=round(waited[0], 2),
+        duration_seconds=round(time.perf_counter() - started, 2))
+    yield dg.MaterializeResult(metadata=TRANSLATOR.raw_metadata(facts))
+    yield checks.raw_check_result(got.lines, got.total_lines)
 
 
 @dg.multi_asset(
     name="labelbox_tables",
-    specs=[
-        dg.AssetSpec(
-            TABLE_KEYS[name], deps=[RAW_KEY], partitions_def=model_runs_partitions, group_name=GROUP,
-            kinds={"labelbox", "parquet"}, code_version=f"schema-{SCHEMA_VERSION}", description=spec.description,
-            metadata={"dagster/column_schema": column_schema(spec), "dagster/table_name": f"labelbox.{name}",
-                      "natural_key": ", ".join(spec.key_with_partition)},
-        )
-        for name, spec in TABLES.items()
-    ],
-    check_specs=_table_checks(),
+    specs=TRANSLATOR.table_specs(),
+    check_specs=checks.check_specs(TRANSLATOR.get_asset_key),
     partitions_def=model_runs_partitions,
     backfill_policy=dg.BackfillPolicy.multi_run(1),
 )
@@ -197,34 +164,15 @@ def labelbox_tables(context: dg.AssetExecutionContext,
                      + f"; {part.quarantined} line(s) quarantined")
     for message in result.first_errors[:5]:
         context.log.warning(f"quarantined: {message}")
+    names = ModelRunNames(model_name=manifest.get("model_name", ""), model_run_name=manifest.get("model_run_name", ""))
     for name in TABLE_NAMES:
-        metadata: dict[str, Any] = {
-            "dagster/partition_row_count": part.rows[name],
-            "dagster/column_schema": column_schema(TABLES[name]),
-            "dagster/table_name": f"labelbox.{name}",
-            "dagster/uri": dg.MetadataValue.path(str(part.paths[name])),
-            "schema_version": SCHEMA_VERSION,
-            "quarantined_lines": part.quarantined,
-            "export_task_id": manifest.get("task_id", ""),
-            "flatten_seconds": round(result.seconds, 2),
-            "flatten_workers": result.workers,
-        }
+        metadata = TRANSLATOR.table_metadata(TableFacts(
+            names=names, uri=str(part.paths[name]), rows=part.rows[name], quarantined_lines=part.quarantined,
+            export_task_id=manifest.get("task_id", ""), flatten_seconds=round(result.seconds, 2),
+            flatten_workers=result.workers))
         if name == "data_rows" and part.quarantine_path is not None:
             metadata["quarantine_file"] = dg.MetadataValue.path(str(part.quarantine_path))
         yield dg.MaterializeResult(asset_key=TABLE_KEYS[name], metadata=metadata)
-
-    root = storage.tables_root
-    for name in TABLE_NAMES:
-        for check_name, outcome in (
-            ("unique_keys", quality.unique_keys(root, name, model_run_id)),
-            *([("has_data_row_parent", quality.parent_rows(root, name, model_run_id))] if name != "data_rows" else []),
-        ):
-            yield dg.AssetCheckResult(asset_key=TABLE_KEYS[name], check_name=check_name, passed=outcome.passed,
-                                      description=outcome.description, metadata=outcome.metadata)
-    yield dg.AssetCheckResult(asset_key=TABLE_KEYS["data_rows"], check_name="no_quarantined_lines",
-                              passed=part.quarantined == 0, severity=dg.AssetCheckSeverity.WARN,
-                              description=f"{part.quarantined} line(s) quarantined",
-                              metadata={"quarantined_lines": part.quarantined})
-    share = quality.quarantine_share(part.quarantined, result.lines, MAX_QUARANTINE_SHARE)
-    yield dg.AssetCheckResult(asset_key=TABLE_KEYS["data_rows"], check_name="quarantine_under_threshold",
-                              passed=share.passed, description=share.description, metadata=share.metadata)
+    partition = checks.FlattenedPartition(tables_root=storage.tables_root, model_run_id=model_run_id,
+                                          lines=result.lines, quarantined=part.quarantined)
+    yield from checks.evaluate(partition, TRANSLATOR.get_asset_key)

@@ -1,10 +1,8 @@
-"""Resources: Labelbox (the API, or the local emulator when no key is set) and storage."""
+"""Resources: Labelbox (the API, or whatever ``LABELBOX_ENDPOINT`` names) and storage."""
 
 from __future__ import annotations
 
-import logging
 import tempfile
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import fields
@@ -12,13 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from ..flatten.commit import Transaction
-from ..labelbox import API_KEY_ENV, ClientConfig, ExportParams, LabelboxClient, RetryPolicy
+from ..labelbox import ClientConfig, ConfigurationError, ExportParams, LabelboxClient, RetryPolicy
 from ..labelbox.config import EXPORT_TIMEOUT_SECONDS, POLL_INTERVAL_SECONDS
 from ..labelbox.redaction import install_log_redaction
-from ..settings import LABELBOX_ENDPOINT, LB_EXPORT_ROOT, LB_FLATTEN_WORKERS
+from ..settings import LABELBOX_API_KEY, LABELBOX_ENDPOINT, LB_EXPORT_ROOT, LB_FLATTEN_WORKERS
 from ..storage import exists, get_file, is_remote, join, put_file
 
 EXPORT_FILE = "export.ndjson.gz"
@@ -27,44 +25,14 @@ MANIFEST_FILE = "manifest.json"  # written last: its presence means the landing 
 RAW_FILES = (EXPORT_FILE, SPLITS_FILE, MANIFEST_FILE)
 
 _EXPORT = ExportParams()  # the export options' defaults, declared once (ExportParams)
-log = logging.getLogger("lb_export_pipeline")
-
-_embedded_lock = threading.Lock()
-_embedded_url: str | None = None
+KEYLESS = "keyless"  # what a keyless endpoint (the emulator, a proxy holding the key) is sent as a key
 
 
-def embedded_emulator_url() -> str:
-    """Start (once per process) the local Labelbox emulator and return its GraphQL URL.
+class ExportOptions(dg.Config):
+    """What a model-run export includes (Labelbox's ModelRunExportParams; defaults from ExportParams)."""
 
-    The catalogue is deterministic, so every process that starts one serves the same model runs.
-    """
-    global _embedded_url
-    with _embedded_lock:
-        if _embedded_url is None:
-            from ..emulator import EmulatorServer
+    model_config = ConfigDict(**dg.Config.model_config, extra="forbid")  # a misspelt option is an error
 
-            server = EmulatorServer().start()
-            _embedded_url = server.graphql_url
-            log.warning("%s is not set: using the local Labelbox emulator at %s", API_KEY_ENV, _embedded_url)
-        return _embedded_url
-
-
-class LabelboxResource(dg.ConfigurableResource):  # type: ignore[type-arg]
-    """Labelbox access and the model-run export options.
-
-    With ``api_key`` (give it as ``dg.EnvVar("LABELBOX_API_KEY")``, never as text) the client talks to
-    ``endpoint`` (Labelbox's public API by default). With no key, it talks to ``LABELBOX_ENDPOINT``
-    if that is set, else to a local emulator started in-process: the demo and tests need nothing.
-    """
-
-    api_key: str | None = Field(default=None, description="Labelbox API key; pass dg.EnvVar('LABELBOX_API_KEY').")
-    endpoint: str | None = Field(default=None, description="GraphQL endpoint; default Labelbox's (or the emulator).")
-    model_ids: list[str] = Field(default_factory=list,
-                                 description="Models whose runs the sensor follows (all if empty).")
-    model_run_ids: list[str] = Field(default_factory=list, description="Or: exactly these model runs.")
-    delete_removed_runs: bool = Field(
-        default=False, description="Sensor: delete the partitions of model runs no longer listed in Labelbox "
-                                   "(their tables stay on disk).")
     attachments: bool = Field(default=_EXPORT.attachments, description="Export includeAttachments.")
     metadata_fields: bool = Field(default=_EXPORT.metadata_fields, description="Export includeMetadata.")
     data_row_details: bool = Field(default=_EXPORT.data_row_details, description="Export includeDataRowDetails.")
@@ -74,6 +42,29 @@ class LabelboxResource(dg.ConfigurableResource):  # type: ignore[type-arg]
                                     description="Export includeModelRunDetails (splits).")
     media_type_override: str | None = Field(default=_EXPORT.media_type_override,
                                             description="Export mediaTypeOverride, e.g. IMAGE.")
+
+    def params(self) -> ExportParams:
+        return ExportParams(**{f.name: getattr(self, f.name) for f in fields(ExportParams)})
+
+
+class LabelboxResource(dg.ConfigurableResource):  # type: ignore[type-arg]
+    """Labelbox access and the model-run export options.
+
+    With ``api_key`` (give it as ``dg.EnvVar("LABELBOX_API_KEY")``, never as text) the client talks to
+    ``endpoint``, else ``LABELBOX_ENDPOINT``, else Labelbox's public API. Without a key it talks to
+    ``endpoint`` or ``LABELBOX_ENDPOINT`` (a local emulator, say) and refuses when neither is set.
+    """
+
+    api_key: str | None = Field(default=None, description="Labelbox API key; pass dg.EnvVar('LABELBOX_API_KEY').")
+    endpoint: str | None = Field(default=None, description="GraphQL endpoint [env LABELBOX_ENDPOINT]; "
+                                                           "default Labelbox's.")
+    model_ids: list[str] = Field(default_factory=list,
+                                 description="Models whose runs the sensor follows (all if empty).")
+    model_run_ids: list[str] = Field(default_factory=list, description="Or: exactly these model runs.")
+    delete_removed_runs: bool = Field(
+        default=False, description="Sensor: delete the partitions of model runs no longer listed in Labelbox "
+                                   "(their tables stay on disk).")
+    export: ExportOptions = Field(default_factory=ExportOptions, description="What each export includes.")
     poll_interval_seconds: float = Field(default=POLL_INTERVAL_SECONDS,
                                          description="Seconds between export task polls.")
     export_timeout_seconds: float = Field(default=EXPORT_TIMEOUT_SECONDS,
@@ -82,14 +73,17 @@ class LabelboxResource(dg.ConfigurableResource):  # type: ignore[type-arg]
                               description="HTTP attempts per request (429/5xx/network retried).")
 
     def export_params(self) -> ExportParams:
-        return ExportParams(**{f.name: getattr(self, f.name) for f in fields(ExportParams)})
+        return self.export.params()
 
     def resolved_endpoint(self) -> tuple[str, str]:
         """(endpoint, key) to use; see the class docstring for the order."""
+        endpoint = self.endpoint or LABELBOX_ENDPOINT.value()
         if self.api_key:
-            return self.endpoint or LABELBOX_ENDPOINT.get() or "", self.api_key
-        endpoint = self.endpoint or LABELBOX_ENDPOINT.value() or embedded_emulator_url()
-        return endpoint, "emulator"
+            return endpoint or LABELBOX_ENDPOINT.get() or "", self.api_key
+        if endpoint:
+            return endpoint, KEYLESS
+        raise ConfigurationError(f"{LABELBOX_API_KEY.name} is not set: set it to your Labelbox API key "
+                                 f"(or set {LABELBOX_ENDPOINT.name} to a Labelbox emulator's GraphQL URL)")
 
     def get_client(self) -> LabelboxClient:
         install_log_redaction()
@@ -177,4 +171,4 @@ class DuckDBTablesResource(dg.ConfigurableResource):  # type: ignore[type-arg]
         return connect(self.root)
 
 
-__all__ = ["API_KEY_ENV", "DuckDBTablesResource", "LabelboxResource", "StorageResource", "embedded_emulator_url"]
+__all__ = ["DuckDBTablesResource", "ExportOptions", "LabelboxResource", "StorageResource"]

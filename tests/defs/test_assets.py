@@ -7,7 +7,7 @@ from typing import Any
 
 import dagster as dg
 
-from lb_export_pipeline.defs import RAW_KEY, TABLE_KEYS
+from lb_export_pipeline.defs import RAW_KEY, TABLE_KEYS, labelbox_tables
 from lb_export_pipeline.emulator import FIXTURE_RUN_ID
 from lb_export_pipeline.flatten import TABLE_NAMES
 from tests.defs.conftest import Lake
@@ -39,11 +39,16 @@ def test_every_partition_materializes_and_metadata_matches_parquet(lake: Lake, d
         assert meta["data_rows"]["dagster/partition_row_count"] == run.rows
         assert meta["raw_export"]["dagster/partition_row_count"] == run.rows
         assert meta["objects"]["export_task_id"] == meta["raw_export"]["export_task_id"]
-        schema = meta["objects"]["dagster/column_schema"]
-        assert [c.name for c in schema.columns][:4] == ["data_row_id", "source", "label_id", "feature_id"]
-        assert meta["objects"]["dagster/table_name"] == "labelbox.objects"
+        model = next(m for m in lake.emulator.state.catalog.models if run in m.runs)
+        for asset in ("raw_export", *TABLE_NAMES):  # which run a bare-id partition is, on every asset
+            assert (meta[asset]["model_name"], meta[asset]["model_run_name"]) == (model.name, run.name)
+        assert meta["objects"]["dagster/uri"].endswith(f"objects/model_run_id={run.id}")
         checks = result.get_asset_check_evaluations()
         assert len(checks) == 14 and all(c.passed for c in checks)
+    spec = labelbox_tables.specs_by_key[TABLE_KEYS["objects"]]  # the schema is the definition's, once
+    assert [c.name for c in spec.metadata["dagster/column_schema"].columns][:4] == [
+        "data_row_id", "source", "label_id", "feature_id"]
+    assert spec.metadata["dagster/table_name"] == "labelbox.objects"
     fixture_counts = _counts(duck, lake, FIXTURE_RUN_ID)
     fixture = (fixture_counts["objects"], fixture_counts["classifications"], fixture_counts["video_frames"])
     assert fixture == (36, 78, 20)
@@ -96,8 +101,6 @@ def test_a_broken_partition_fails_its_checks(lake: Lake, tmp_path: Any) -> None:
     export = lake.root / "raw" / f"model_run_id={run.id}" / "export.ndjson.gz"
     lines = gzip.decompress(export.read_bytes()).splitlines(keepends=True)
     export.write_bytes(gzip.compress(b"".join([*lines, lines[0]])))
-    from lb_export_pipeline.defs import labelbox_tables
-
     result = dg.materialize([labelbox_tables], partition_key=run.id, resources=lake.resources,
                             instance=lake.instance, raise_on_error=False)
     failed = {(c.asset_key.path[-1], c.check_name) for c in result.get_asset_check_evaluations() if not c.passed}
@@ -107,8 +110,6 @@ def test_a_broken_partition_fails_its_checks(lake: Lake, tmp_path: Any) -> None:
 
 
 def test_missing_raw_export_names_the_asset_to_run_first(lake: Lake) -> None:
-    from lb_export_pipeline.defs import labelbox_tables
-
     lake.instance.add_dynamic_partitions("labelbox_model_runs", ["never-exported"])
     result = dg.materialize([labelbox_tables], partition_key="never-exported", resources=lake.resources,
                             instance=lake.instance, raise_on_error=False)
@@ -120,8 +121,6 @@ def test_missing_raw_export_names_the_asset_to_run_first(lake: Lake) -> None:
 
 
 def test_a_damaged_raw_export_fails_clearly_and_keeps_the_tables(lake: Lake, duck: Any) -> None:
-    from lb_export_pipeline.defs import labelbox_tables
-
     run = lake.emulator.state.catalog.models[0].runs[0]
     assert lake.materialize(run.id).success
     before = _counts(duck, lake, run.id)

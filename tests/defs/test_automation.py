@@ -1,4 +1,5 @@
-"""The sensor finds new and updated model runs; the schedule re-exports every known partition."""
+"""The sensor finds new and updated model runs; the schedule re-exports every known partition; the
+tables follow their raw export through declarative automation."""
 
 from __future__ import annotations
 
@@ -7,10 +8,13 @@ from datetime import UTC, datetime
 import dagster as dg
 
 from lb_export_pipeline.defs import (
+    TABLE_KEYS,
     LabelboxResource,
     labelbox_model_runs_sensor,
     labelbox_reexport_schedule,
+    labelbox_tables,
     model_runs_partitions,
+    raw_export,
 )
 from tests.defs.conftest import Lake
 
@@ -84,3 +88,25 @@ def test_schedule_requests_a_run_per_known_partition(lake: Lake) -> None:
     requests = list(labelbox_reexport_schedule(context))  # type: ignore[call-overload]
     assert [r.partition_key for r in requests] == ["run-a", "run-b"]
     assert requests[0].run_key == "run-a@2026-01-02T03:00:00+00:00"
+
+
+def _requested(result: dg.EvaluateAutomationConditionsResult) -> dict[str, set[str]]:
+    return {key.path[-1]: set(result.get_requested_partitions(key)) for key in TABLE_KEYS.values()
+            if result.get_requested_partitions(key)}
+
+
+def test_tables_follow_a_raw_export_materialized_alone(lake: Lake) -> None:
+    """What the automation sensor decides: nothing after a run of the whole job (the demo, the
+    sensor's runs), every table's partition after its raw export was materialized alone (the UI)."""
+    assets = dg.Definitions(assets=[raw_export, labelbox_tables], resources=lake.resources)
+    run = lake.emulator.state.catalog.models[0].runs[0]
+    assert lake.materialize(run.id).success
+    first = dg.evaluate_automation_conditions(defs=assets, instance=lake.instance)
+    assert _requested(first) == {}
+    alone = dg.materialize([raw_export], partition_key=run.id, resources=lake.resources, instance=lake.instance)
+    assert alone.success
+    second = dg.evaluate_automation_conditions(defs=assets, instance=lake.instance, cursor=first.cursor)
+    assert _requested(second) == {table: {run.id} for table in TABLE_KEYS}
+    assert lake.materialize(run.id).success  # the tables caught up: nothing more to do
+    third = dg.evaluate_automation_conditions(defs=assets, instance=lake.instance, cursor=second.cursor)
+    assert _requested(third) == {}

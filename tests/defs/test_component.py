@@ -8,6 +8,7 @@ from typing import Any
 
 import dagster as dg
 import pytest
+from pydantic import ValidationError
 
 from lb_export_pipeline.components import LabelboxExportComponent
 from lb_export_pipeline.emulator import FIXTURE_RUN_ID
@@ -21,14 +22,16 @@ def test_component_builds_and_runs_the_pipeline(emulator: Any, tmp_path: Path, m
         "endpoint": emulator.graphql_url,
         "model_run_ids": [FIXTURE_RUN_ID],
         "reexport_cron": "15 4 * * *",
-        "export_options": {"poll_interval_seconds": 0.01, "embeddings": True},
+        "export_options": {"embeddings": True},
+        "poll_interval_seconds": 0.01,
     })
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         defs = dg.build_defs_for_component(component)
     assert defs.resolve_schedule_def("labelbox_reexport_schedule").cron_schedule == "15 4 * * *"
     resources = defs.resources or {}
-    assert resources["labelbox"].model_run_ids == [FIXTURE_RUN_ID] and resources["labelbox"].embeddings
+    assert resources["labelbox"].model_run_ids == [FIXTURE_RUN_ID] and resources["labelbox"].export.embeddings
+    assert resources["labelbox"].poll_interval_seconds == 0.01
     home = tmp_path / "home"
     home.mkdir()
     instance = dg.DagsterInstance.local_temp(str(home))
@@ -38,3 +41,9 @@ def test_component_builds_and_runs_the_pipeline(emulator: Any, tmp_path: Path, m
     assert result.success
     con = connect(tmp_path / "lake" / "tables")
     assert con.execute("select count(*) from classifications").fetchone()[0] == 78
+
+
+def test_component_refuses_an_unknown_export_option() -> None:
+    """export_options is typed: a misspelt option is an error that names it, not a silent default."""
+    with pytest.raises(ValidationError, match=r"export_options\.ExportOptions\.embedings\n\s+Extra inputs"):
+        LabelboxExportComponent.from_attributes_dict(attributes={"export_options": {"embedings": True}})

@@ -3,6 +3,7 @@ files or exception text."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import dagster as dg
@@ -50,4 +51,22 @@ def test_definitions_read_the_key_through_envvar(monkeypatch: pytest.MonkeyPatch
     assert isinstance(resource, LabelboxResource)
     assert isinstance(resource.api_key, dg.EnvVar) and resource.api_key.env_var_name == "LABELBOX_API_KEY"
     monkeypatch.delenv("LABELBOX_API_KEY")
-    assert (build_definitions().resources or {})["labelbox"].api_key is None  # -> the emulator
+    assert (build_definitions().resources or {})["labelbox"].api_key is None
+
+
+def test_without_a_key_production_says_the_key_is_missing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No key and no endpoint: the run fails naming the variable to set (it starts no emulator)."""
+    for name in ("LABELBOX_API_KEY", "LABELBOX_ENDPOINT"):
+        monkeypatch.delenv(name, raising=False)
+    defs = build_definitions(root=str(tmp_path / "lake"))
+    home = tmp_path / "home"
+    home.mkdir()
+    instance = dg.DagsterInstance.local_temp(str(home))
+    instance.add_dynamic_partitions("labelbox_model_runs", [FIXTURE_RUN_ID])
+    result = dg.materialize([raw_export], partition_key=FIXTURE_RUN_ID, instance=instance, raise_on_error=False,
+                            resources={k: v for k, v in (defs.resources or {}).items() if k != "tables"})
+    assert not result.success
+    (failure,) = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    assert "ConfigurationError: LABELBOX_API_KEY is not set: set it to your Labelbox API key" in str(
+        failure.event_specific_data.error.message)  # type: ignore[union-attr]
+    assert not any(t.name == "labelbox-emulator" for t in threading.enumerate())
