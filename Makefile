@@ -6,7 +6,7 @@ RUNTIME := $(VENV)/.installed-runtime
 DEV := $(VENV)/.installed-dev
 PYTEST_ARGS ?=
 
-.PHONY: venv dev demo ui test lint typecheck bench bench-flatten bench-download bench-query clean
+.PHONY: venv dev demo ui test test-fast chromium lint typecheck bench bench-flatten bench-download bench-query clean
 
 # demo/ui need the package only; tests add the dev tools, the official SDK, moto and pyspark.
 $(RUNTIME): pyproject.toml
@@ -26,7 +26,7 @@ dev: $(DEV)
 demo: venv
 	$(BIN)/lb-export demo --home .demo
 
-## Start the emulator and the Dagster UI (http://127.0.0.1:3000) against it, sensor on.
+## Start the emulator and the Dagster UI (`dg dev`, http://127.0.0.1:3000) against it, sensors on.
 ui: venv
 	$(BIN)/lb-export ui --home .demo
 
@@ -36,8 +36,16 @@ lint: dev
 typecheck: dev
 	$(BIN)/mypy
 
-test: lint typecheck
+test: lint typecheck chromium
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+## The inner loop: the tests without the webserver, browser and Spark ones (marked slow).
+test-fast: dev
+	$(BIN)/python -m pytest -q -m "not slow" $(PYTEST_ARGS)
+
+# The browser test drives Debian's chromium (Playwright cannot download a browser here); CI runs as root.
+chromium:
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
 
 ## Benchmarks (not part of `make test`): figures go to benchmarks/results/.
 bench: bench-flatten bench-download bench-query

@@ -43,6 +43,8 @@ run_monitoring:
   free_slots_after_run_end_seconds: 5
 telemetry:
   enabled: false
+nux:
+  enabled: false  # no "join the community" dialog over the UI
 """
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]  # where pyproject.toml's [tool.dg] is: `dg dev` runs there

@@ -15,6 +15,13 @@ from lb_export_pipeline.query import connect
 SEED_EXPORT = Path(__file__).parents[1] / "lb_export_pipeline" / "emulator" / "fixtures" / "seed_export.ndjson"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """`slow` is what `make test-fast` skips: every test that starts a webserver, a browser or Spark."""
+    for item in items:
+        if any(item.get_closest_marker(kind) for kind in ("webserver", "browser", "spark")):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture
 def seed_export() -> Path:
     return SEED_EXPORT
