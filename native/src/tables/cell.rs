@@ -10,8 +10,10 @@ pub enum Cell<'a> {
     Null,
     /// A value straight from the line.
     Json(&'a Node<'a>),
-    /// A string the walker built (JSON text, a path, a kind).
+    /// A string the walker built (a path, a kind).
     Str(&'a str),
+    /// A string the walker built and hands over (JSON text).
+    Text(String),
     Int(i64),
     Float(f64),
     Bool(bool),

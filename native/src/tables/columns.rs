@@ -114,6 +114,7 @@ impl Column for Utf8 {
     fn push(&mut self, cell: &Cell<'_>) -> bool {
         match cell {
             Cell::Str(s) => self.push_str(s),
+            Cell::Text(s) => self.push_str(s),
             Cell::Json(Node::Str(s)) => self.push_str(s),
             Cell::Null | Cell::Json(Node::Null) => self.push_null(),
             _ => {

@@ -4,8 +4,22 @@
 use std::collections::{BTreeMap, HashMap};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use crate::json::parse_line;
+mod classifications;
+mod emit;
+mod errors;
+mod geometry;
+mod labels;
+mod row;
+mod values;
+mod video;
+
+use crate::json::{parse_line, Node};
+use crate::tables::BadColumn;
 pub use crate::tables::TableBuilders;
+use emit::{Emit, Misfit};
+use errors::{At, FieldError};
+use row::{attributed_row, check_partition_value, for_each_run, line_head, no_runs, walk_run};
+pub use values::parse_iso;
 
 /// What a walk keeps and how it attributes lines.
 #[derive(Debug, Clone, Default)]
@@ -28,7 +42,7 @@ pub struct QuarantineRecord {
     pub reason: String,
     /// The partitions (model run ids) the line names; empty = unattributed.
     pub runs: Vec<String>,
-    /// The line's bytes as read, without its line ending.
+    /// The line's bytes as read, without a byte-order mark or its line ending (CR/LF).
     pub raw: Vec<u8>,
 }
 
@@ -58,12 +72,15 @@ pub fn walk_chunk(buf: &[u8], first_line: u64, opts: &WalkOptions, out: &mut Chu
         };
         rest = next;
         out.lines += 1;
-        let mut body = line.strip_suffix(b"\r").unwrap_or(line);
+        let mut body = line;
         if n == 1 {
             body = body.strip_prefix(UTF8_BOM).unwrap_or(body);
         }
-        if !body.iter().all(u8::is_ascii_whitespace) {
-            walk_guarded(body, line, n, opts, out);
+        // The record keeps the line as Python's quarantine writes it: no BOM, no trailing CR/LF.
+        let end = body.iter().rposition(|&b| b != b'\r').map_or(0, |i| i + 1);
+        let raw = &body[..end];
+        if !body.iter().all(|b| b.is_ascii_whitespace() || *b == 0x0b) {
+            walk_guarded(raw, raw, n, opts, out);
         }
         n += 1;
     }
@@ -99,24 +116,182 @@ fn walk_guarded(body: &[u8], raw: &[u8], n: u64, opts: &WalkOptions, out: &mut C
 }
 
 fn walk_line(body: &[u8], raw: &[u8], n: u64, opts: &WalkOptions, out: &mut ChunkOutput) {
-    let quarantine = |out: &mut ChunkOutput, reason: String| {
-        out.quarantine.push(QuarantineRecord {
-            line: n,
-            field: String::new(),
-            reason,
-            runs: opts.only_model_run.iter().cloned().collect(),
-            raw: raw.to_vec(),
-        })
-    };
     let text = match std::str::from_utf8(body) {
         Ok(t) => t,
-        Err(e) => return quarantine(out, format!("not valid JSON (not UTF-8: {e})")),
+        Err(e) => {
+            let runs = opts.only_model_run.iter().cloned().collect();
+            return quarantine(
+                out,
+                n,
+                raw,
+                FieldError::new("", format!("not valid JSON (not UTF-8: {e})")),
+                runs,
+            );
+        }
     };
-    let _node = match parse_line(text) {
+    let node = match parse_line(text) {
         Ok(node) => node,
-        Err(e) => return quarantine(out, format!("not valid JSON ({e})")),
+        Err(e) => {
+            let runs = opts.only_model_run.iter().cloned().collect();
+            return quarantine(
+                out,
+                n,
+                raw,
+                FieldError::new("", format!("not valid JSON ({e})")),
+                runs,
+            );
+        }
     };
-    // The rules land here next; until then a parsed line produces no rows.
+    let mut tx = LineTx::default();
+    match flatten_line(&node, n as i64, opts, out, &mut tx) {
+        Ok(None) => {}
+        Ok(Some(bad)) => {
+            tx.rollback(out);
+            let name = bad.name();
+            let reason = format!("column {name}: a value this column's type cannot hold");
+            quarantine(
+                out,
+                n,
+                raw,
+                FieldError::new(name, reason),
+                runs_named_by(&node, opts),
+            );
+        }
+        Err(e) => {
+            tx.rollback(out);
+            quarantine(out, n, raw, e, runs_named_by(&node, opts));
+        }
+    }
+}
+
+fn quarantine(out: &mut ChunkOutput, n: u64, raw: &[u8], e: FieldError, runs: Vec<String>) {
+    out.quarantine.push(QuarantineRecord {
+        line: n,
+        field: e.path,
+        reason: e.problem,
+        runs,
+        raw: raw.to_vec(),
+    });
+}
+
+/// Where a bad line's record goes: the run being materialized, else every run the line names (all
+/// valid partition values), else nowhere (unattributed).
+fn runs_named_by(obj: &Node<'_>, opts: &WalkOptions) -> Vec<String> {
+    if let Some(only) = &opts.only_model_run {
+        return vec![only.clone()];
+    }
+    let mut runs: Vec<String> = Vec::new();
+    let all = for_each_run(obj, |e| {
+        check_partition_value(e.run_id).map_err(|m| FieldError::new("", m))?;
+        if !runs.iter().any(|r| r == e.run_id) {
+            runs.push(e.run_id.to_string());
+        }
+        Ok(())
+    });
+    if all.is_err() || obj.fields().is_none() {
+        runs.clear();
+    }
+    runs
+}
+
+/// The partitions a line touched, and their sizes before it, to take its rows back.
+#[derive(Default)]
+struct LineTx {
+    touched: Vec<(String, [usize; 6], bool)>,
+}
+
+impl LineTx {
+    fn partition<'o>(&mut self, out: &'o mut ChunkOutput, run: &str) -> &'o mut TableBuilders {
+        if !self.touched.iter().any(|(r, _, _)| r == run) {
+            let created = !out.partitions.contains_key(run);
+            let t = out.partitions.entry(run.to_string()).or_default();
+            self.touched.push((run.to_string(), t.rows(), created));
+        }
+        out.partitions.get_mut(run).expect("partition just ensured")
+    }
+
+    fn mark(&self, run: &str) -> [usize; 6] {
+        self.touched
+            .iter()
+            .find(|(r, _, _)| r == run)
+            .map_or([0; 6], |(_, m, _)| *m)
+    }
+
+    fn rollback(&self, out: &mut ChunkOutput) {
+        for (run, mark, created) in &self.touched {
+            if *created {
+                out.partitions.remove(run);
+            } else if let Some(t) = out.partitions.get_mut(run) {
+                t.truncate(*mark);
+            }
+        }
+    }
+}
+
+/// Walk one parsed line into `out`: Ok(None) when it landed, Ok(Some(column)) when a value did
+/// not fit its column (the rows are still in `out`, to be taken back), Err for a field error.
+fn flatten_line<'n>(
+    obj: &'n Node<'n>,
+    line: i64,
+    opts: &'n WalkOptions,
+    out: &mut ChunkOutput,
+    tx: &mut LineTx,
+) -> Result<Option<BadColumn>, FieldError> {
+    let (head, line_extra) = line_head(obj, line)?;
+    let split_default: Option<&'n str> = opts
+        .splits
+        .as_ref()
+        .and_then(|s| s.get(head.data_row_id))
+        .map(String::as_str);
+    // Per run, in first-seen order: its id and the first misfit of its rows.
+    let mut runs: Vec<(&'n str, Option<Misfit>)> = Vec::new();
+    let mut skipped: Vec<&'n str> = Vec::new();
+    for_each_run(obj, |entry| {
+        if opts
+            .only_model_run
+            .as_deref()
+            .is_some_and(|only| only != entry.run_id)
+        {
+            skipped.push(entry.run_id);
+            return Ok(());
+        }
+        check_partition_value(entry.run_id).map_err(|m| FieldError::new(entry.path.clone(), m))?;
+        // The same run twice in one line: the later entry replaces the earlier one's rows.
+        let slot = match runs.iter().position(|(r, _)| *r == entry.run_id) {
+            Some(i) => {
+                let mark = tx.mark(entry.run_id);
+                out.partitions
+                    .get_mut(entry.run_id)
+                    .expect("walked run has a partition")
+                    .truncate(mark);
+                i
+            }
+            None => {
+                runs.push((entry.run_id, None));
+                runs.len() - 1
+            }
+        };
+        let t = tx.partition(out, entry.run_id);
+        let mut em = Emit::new(t);
+        walk_run(&head, &line_extra, &entry, split_default, &mut em, line).at(&entry.path)?;
+        runs[slot].1 = em.bad;
+        Ok(())
+    })?;
+
+    if runs.is_empty() && skipped.is_empty() {
+        let Some(only) = opts.only_model_run.as_deref() else {
+            return Err(no_runs(obj));
+        };
+        let t = tx.partition(out, only);
+        let mut em = Emit::new(t);
+        attributed_row(&head, line_extra, split_default, &mut em);
+        runs.push((only, em.bad));
+    }
+    for run in skipped {
+        *out.skipped_runs.entry(run.to_string()).or_default() += 1;
+    }
+    let bad = runs.iter().find_map(|(_, b)| *b);
+    Ok(bad.map(|(table, _, column)| BadColumn { table, column }))
 }
 
 #[cfg(test)]
@@ -125,17 +300,15 @@ mod tests {
 
     #[test]
     fn lines_are_counted_and_bad_json_is_quarantined() {
+        let row = br#"{"data_row":{"id":"dr"},"experiments":{"m":{"runs":{"r1":{}}}}}"#;
+        let buf = [&b"\xef\xbb\xbf"[..], row, b"\r\n\n  \n{oops\r\n", row].concat();
         let mut out = ChunkOutput::default();
-        walk_chunk(
-            b"\xef\xbb\xbf{}\r\n\n  \n{oops\r\n{}",
-            1,
-            &WalkOptions::default(),
-            &mut out,
-        );
+        walk_chunk(&buf, 1, &WalkOptions::default(), &mut out);
         assert_eq!(out.lines, 5);
-        assert_eq!(out.quarantine.len(), 1);
+        assert_eq!(out.quarantine.len(), 1, "{:?}", out.quarantine);
         assert_eq!(out.quarantine[0].line, 4);
-        assert_eq!(out.quarantine[0].raw, b"{oops\r");
+        assert_eq!(out.quarantine[0].raw, b"{oops");
         assert!(out.quarantine[0].reason.starts_with("not valid JSON"));
+        assert_eq!(out.partitions["r1"].rows(), [2, 0, 0, 0, 0, 0]);
     }
 }

@@ -1,0 +1,405 @@
+//! One export line (one data row) into rows per model run. Labels and predictions sit under
+//! `experiments.<model>.runs.<run>` (the current API) or `models.<model>.model_runs.<run>` (export v2
+//! beta); both are read, even side by side in one line. Each run becomes one data_rows row.
+
+use super::emit::Emit;
+use super::errors::{want_array, At, FieldError, Walk};
+use super::labels::{or_empty, walk_label};
+use super::values::{timestamp, unknown_json, Extra};
+use crate::json::{write_json, Node};
+use crate::tables::{Cell, DataRowRow, TailRow};
+
+const TOP_FIELDS: [&str; 7] = [
+    "data_row",
+    "media_attributes",
+    "attachments",
+    "metadata_fields",
+    "embeddings",
+    "models",
+    "experiments",
+];
+const DATA_ROW_FIELDS: [&str; 5] = ["id", "global_key", "external_id", "row_data", "details"];
+const DETAILS_FIELDS: [&str; 6] = [
+    "dataset_id",
+    "dataset_name",
+    "created_at",
+    "updated_at",
+    "last_activity_at",
+    "created_by",
+];
+const MEDIA_FIELDS: [&str; 5] = ["mime_type", "width", "height", "frame_rate", "frame_count"];
+const MODEL_FIELDS: [&str; 4] = ["model_name", "name", "model_runs", "runs"];
+const RUN_FIELDS: [&str; 7] = [
+    "model_run_name",
+    "name",
+    "annotation_group_id",
+    "labels",
+    "predictions",
+    "split",
+    "data_split",
+];
+const ATTACHMENT_FIELDS: [&str; 4] = ["type", "value", "name", "id"];
+const METADATA_FIELDS: [&str; 4] = ["schema_id", "schema_name", "value", "value_name"];
+const SHAPES: [(&str, &str); 2] = [("experiments", "runs"), ("models", "model_runs")];
+
+/// One (model, run) entry of a line.
+pub struct RunEntry<'n> {
+    pub path: String,
+    pub model_id: &'n str,
+    pub model: &'n Node<'n>,
+    pub run_id: &'n str,
+    pub run: &'n Node<'n>,
+}
+
+/// Visit every (model, run) entry of a line in either shape, in order; stops at the first error,
+/// where Python's generator would raise it.
+pub fn for_each_run<'n>(obj: &'n Node<'n>, mut visit: impl FnMut(RunEntry<'n>) -> Walk) -> Walk {
+    for (top, runs_key) in SHAPES {
+        let Some(models) = obj.get(top).filter(|m| m.truthy()) else {
+            continue;
+        };
+        let Node::Obj(models) = models else {
+            return Err(FieldError::new(
+                top,
+                format!(
+                    "expected an object keyed by model id, got {}",
+                    models.py_type()
+                ),
+            ));
+        };
+        for (model_id, model) in models {
+            let mut runs = model.get(runs_key).filter(|r| !r.is_null());
+            if runs.is_none() && model.fields().is_some() {
+                runs = model.get(if runs_key == "runs" {
+                    "model_runs"
+                } else {
+                    "runs"
+                });
+            }
+            let Some(Node::Obj(runs)) = runs else {
+                return Err(FieldError::new(
+                    format!("{top}.{model_id}.{runs_key}"),
+                    "expected an object keyed by model run id",
+                ));
+            };
+            for (run_id, run) in runs {
+                let path = format!("{top}.{model_id}.{runs_key}.{run_id}");
+                if run.fields().is_none() {
+                    return Err(FieldError::new(path, "expected an object"));
+                }
+                visit(RunEntry {
+                    path,
+                    model_id,
+                    model,
+                    run_id,
+                    run,
+                })?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether `value` can be a Hive partition value: 1-200 of letters, digits, `_`, `-`, `.`, not
+/// starting with `.`.
+pub fn check_partition_value(value: &str) -> Result<(), String> {
+    let b = value.as_bytes();
+    let ok = !b.is_empty()
+        && b.len() <= 200
+        && (b[0].is_ascii_alphanumeric() || b[0] == b'_')
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-'));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "invalid model_run_id {value:?}: a partition value must be 1-200 characters of letters, digits, \
+             '_', '-' or '.', and not start with '.' (Labelbox ids always are)"
+        ))
+    }
+}
+
+/// What every run's data_rows row shares, read once per line.
+pub struct LineHead<'n> {
+    pub data_row_id: &'n str,
+    row: DataRowRow<'n>,
+}
+
+/// `a or b`: `a` when truthy, else `b`.
+fn or<'n>(a: Option<&'n Node<'n>>, b: Option<&'n Node<'n>>) -> Option<&'n Node<'n>> {
+    if a.is_some_and(|a| a.truthy()) {
+        a
+    } else {
+        b
+    }
+}
+
+fn list_of_objects<'n>(
+    items: Option<&'n Node<'n>>,
+    name: &str,
+    known: &[&str],
+) -> Walk<(Cell<'n>, Option<&'n Node<'n>>)> {
+    let Some(items) = items.filter(|i| i.truthy()) else {
+        return Ok((Cell::Null, None));
+    };
+    let Node::Arr(list) = items else {
+        return Err(FieldError::new(name, "expected a list of objects"));
+    };
+    if !list.iter().all(|i| i.fields().is_some()) {
+        return Err(FieldError::new(name, "expected a list of objects"));
+    }
+    let odd = list.iter().any(|i| !super::values::all_known(i, known));
+    Ok((Cell::Json(items), odd.then_some(items)))
+}
+
+/// Python's `_embeddings` check: `[{..., values: [{value}]}]`. A value that is not iterable at all
+/// fails outside that check (the line is refused with no field named).
+fn check_embeddings(items: Option<&Node<'_>>) -> Walk {
+    let Some(items) = items.filter(|i| i.truthy()) else {
+        return Ok(());
+    };
+    let shape = || {
+        FieldError::new(
+            "embeddings",
+            "expected [{id, name, dimensions, is_custom, values: [{value}]}]",
+        )
+    };
+    let list = match items {
+        Node::Arr(list) => list,
+        Node::Obj(_) | Node::Str(_) => return Err(shape()),
+        other => {
+            return Err(FieldError::new(
+                "",
+                format!(
+                    "could not flatten this line: {} is not iterable",
+                    other.py_type()
+                ),
+            ))
+        }
+    };
+    for e in list {
+        if e.fields().is_none() {
+            return Err(shape());
+        }
+        match e.get("values").filter(|v| v.truthy()) {
+            None => {}
+            Some(Node::Arr(vs)) if vs.iter().any(|v| v.fields().is_none()) => return Err(shape()),
+            Some(Node::Arr(_)) => {}
+            Some(Node::Obj(_) | Node::Str(_)) => return Err(shape()),
+            Some(other) => {
+                return Err(FieldError::new(
+                    "",
+                    format!(
+                        "could not flatten this line: {} is not iterable",
+                        other.py_type()
+                    ),
+                ))
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Read the line's own fields. Errors name the field, in the order Python meets them.
+pub fn line_head<'n>(obj: &'n Node<'n>, line: i64) -> Walk<(LineHead<'n>, Extra)> {
+    if obj.fields().is_none() {
+        return Err(FieldError::new(
+            "",
+            format!(
+                "line is a JSON {}, expected an object (one data row)",
+                obj.py_type()
+            ),
+        ));
+    }
+    let dr = obj
+        .get("data_row")
+        .filter(|d| d.fields().is_some())
+        .ok_or_else(|| FieldError::new("data_row", "missing, or not an object"))?;
+    let data_row_id = match dr.get("id") {
+        Some(Node::Str(s)) if !s.is_empty() => s.as_ref(),
+        _ => return Err(FieldError::new("data_row.id", "missing or empty")),
+    };
+    let details = or_empty(dr.get("details"));
+    let media = or_empty(obj.get("media_attributes"));
+    if details.fields().is_none() {
+        return Err(FieldError::new("data_row.details", "expected an object"));
+    }
+    if media.fields().is_none() {
+        return Err(FieldError::new("media_attributes", "expected an object"));
+    }
+    let (attachments, odd_attachments) =
+        list_of_objects(obj.get("attachments"), "attachments", &ATTACHMENT_FIELDS)?;
+    let (metadata, odd_metadata) = list_of_objects(
+        obj.get("metadata_fields"),
+        "metadata_fields",
+        &METADATA_FIELDS,
+    )?;
+    let row_data = match dr.get("row_data") {
+        None | Some(Node::Null) => Cell::Null,
+        Some(v @ Node::Str(_)) => Cell::Json(v),
+        Some(v) => {
+            let mut text = String::new();
+            write_json(v, &mut text);
+            Cell::Text(text)
+        }
+    };
+    let created_at = timestamp(details.get("created_at"), "data_row.details.created_at")?;
+    let updated_at = timestamp(details.get("updated_at"), "data_row.details.updated_at")?;
+    let last_activity_at = timestamp(
+        details.get("last_activity_at"),
+        "data_row.details.last_activity_at",
+    )?;
+    check_embeddings(obj.get("embeddings"))?;
+    let embeddings = obj.get("embeddings").filter(|e| e.truthy());
+
+    let mut extra = Extra::default();
+    extra.unknown("top", obj, &TOP_FIELDS);
+    extra.unknown("data_row", dr, &DATA_ROW_FIELDS);
+    extra.unknown("details", details, &DETAILS_FIELDS);
+    extra.value("attachments", odd_attachments);
+    extra.value("metadata_fields", odd_metadata);
+
+    let row = DataRowRow {
+        data_row_id: Cell::Str(data_row_id),
+        global_key: Cell::of(dr.get("global_key")),
+        external_id: Cell::of(dr.get("external_id")),
+        row_data,
+        dataset_id: Cell::of(details.get("dataset_id")),
+        dataset_name: Cell::of(details.get("dataset_name")),
+        created_at,
+        updated_at,
+        last_activity_at,
+        created_by: Cell::of(details.get("created_by")),
+        mime_type: Cell::of(media.get("mime_type")),
+        width: Cell::of(media.get("width")),
+        height: Cell::of(media.get("height")),
+        frame_rate: Cell::of(media.get("frame_rate")),
+        frame_count: Cell::of(media.get("frame_count")),
+        media_attributes_extra: unknown_json(media, &MEDIA_FIELDS).map_or(Cell::Null, Cell::Text),
+        attachments,
+        metadata_fields: metadata,
+        embeddings: Cell::of(embeddings),
+        tail: TailRow {
+            extra: Cell::Null,
+            line_number: Cell::Int(line),
+        },
+        ..Default::default()
+    };
+    Ok((LineHead { data_row_id, row }, extra))
+}
+
+fn copy_row<'n>(r: &DataRowRow<'n>) -> DataRowRow<'n> {
+    DataRowRow {
+        data_row_id: r.data_row_id.clone(),
+        global_key: r.global_key.clone(),
+        external_id: r.external_id.clone(),
+        row_data: r.row_data.clone(),
+        dataset_id: r.dataset_id.clone(),
+        dataset_name: r.dataset_name.clone(),
+        created_at: r.created_at.clone(),
+        updated_at: r.updated_at.clone(),
+        last_activity_at: r.last_activity_at.clone(),
+        created_by: r.created_by.clone(),
+        mime_type: r.mime_type.clone(),
+        width: r.width.clone(),
+        height: r.height.clone(),
+        frame_rate: r.frame_rate.clone(),
+        frame_count: r.frame_count.clone(),
+        media_attributes_extra: r.media_attributes_extra.clone(),
+        attachments: r.attachments.clone(),
+        metadata_fields: r.metadata_fields.clone(),
+        embeddings: r.embeddings.clone(),
+        tail: TailRow {
+            extra: Cell::Null,
+            line_number: r.tail.line_number.clone(),
+        },
+        ..Default::default()
+    }
+}
+
+/// The rows of one run entry: its labels and predictions, then its data_rows row.
+pub fn walk_run<'n>(
+    head: &LineHead<'n>,
+    line_extra: &Extra,
+    entry: &RunEntry<'n>,
+    split_default: Option<&'n str>,
+    em: &mut Emit<'_>,
+    line: i64,
+) -> Walk {
+    let run = entry.run;
+    let mut counts = [0i64; 2];
+    for (k, (source, key)) in [("label", "labels"), ("prediction", "predictions")]
+        .into_iter()
+        .enumerate()
+    {
+        let Some(items) = run.get(key).filter(|i| i.truthy()) else {
+            continue;
+        };
+        match items {
+            Node::Arr(list) => {
+                for (i, label) in list.iter().enumerate() {
+                    walk_label(label, source, head.data_row_id, em, line)
+                        .at_with(|| format!("{key}[{i}]"))?;
+                }
+                counts[k] = list.len() as i64;
+            }
+            Node::Obj(_) | Node::Str(_) => {
+                return Err(FieldError::new(
+                    format!("{key}[0]"),
+                    "expected an object, got a string",
+                ));
+            }
+            other => return Err(want_array(other)),
+        }
+    }
+    let split = match or(run.get("split"), run.get("data_split")) {
+        None | Some(Node::Null) => Cell::opt_str(split_default),
+        Some(v) => Cell::Json(v),
+    };
+    let mut extra = line_extra.clone();
+    extra.unknown("model", entry.model, &MODEL_FIELDS);
+    extra.unknown("run", run, &RUN_FIELDS);
+    let mut row = copy_row(&head.row);
+    row.model_id = Cell::Str(entry.model_id);
+    row.model_name = Cell::of(or(entry.model.get("model_name"), entry.model.get("name")));
+    row.model_run_name = Cell::of(or(run.get("model_run_name"), run.get("name")));
+    row.annotation_group_id = Cell::of(run.get("annotation_group_id"));
+    row.split = split;
+    row.label_count = Cell::Int(counts[0]);
+    row.prediction_count = Cell::Int(counts[1]);
+    row.tail.extra = extra.finish().map_or(Cell::Null, Cell::Text);
+    em.data_row(&row);
+    Ok(())
+}
+
+/// The data_rows row of a line that names no run, attributed to the run being materialized.
+pub fn attributed_row<'n>(
+    head: &LineHead<'n>,
+    line_extra: Extra,
+    split: Option<&'n str>,
+    em: &mut Emit<'_>,
+) {
+    let mut row = copy_row(&head.row);
+    row.split = Cell::opt_str(split);
+    row.label_count = Cell::Int(0);
+    row.prediction_count = Cell::Int(0);
+    row.tail.extra = line_extra.finish().map_or(Cell::Null, Cell::Text);
+    em.data_row(&row);
+}
+
+/// Refusal of a line with no run entry when no run is being materialized.
+pub fn no_runs(obj: &Node<'_>) -> FieldError {
+    if obj.get("projects").is_some() {
+        FieldError::new(
+            "projects",
+            "this is a project (or catalog) export; lb-export reads model-run exports, whose labels sit under \
+             experiments/models -> runs",
+        )
+    } else {
+        FieldError::new(
+            "models",
+            "no models/experiments entry: cannot tell which model run this data row belongs to (pass the model \
+             run id to attribute it)",
+        )
+    }
+}
