@@ -4,61 +4,10 @@
 
 use std::io::Write;
 
-use arrow_array::cast::AsArray;
-use arrow_array::types::{Float64Type, Int32Type, Int64Type, TimestampMicrosecondType};
-use arrow_array::{Array, ArrayRef};
-use arrow_schema::DataType;
-use lb_export_native::json::{write_float, write_str};
+use lb_export_native::json::write_str;
+use lb_export_native::tables::render::row_json;
 use lb_export_native::tables::TABLE_NAMES;
 use lb_export_native::walk::{walk_chunk, ChunkOutput, WalkOptions};
-
-fn value(a: &ArrayRef, i: usize, out: &mut String) {
-    if a.is_null(i) {
-        out.push_str("null");
-        return;
-    }
-    match a.data_type() {
-        DataType::Utf8 => write_str(a.as_string::<i32>().value(i), out),
-        DataType::Int64 => out.push_str(&a.as_primitive::<Int64Type>().value(i).to_string()),
-        DataType::Int32 => out.push_str(&a.as_primitive::<Int32Type>().value(i).to_string()),
-        DataType::Float64 => write_float(a.as_primitive::<Float64Type>().value(i), out),
-        DataType::Boolean => out.push_str(if a.as_boolean().value(i) {
-            "true"
-        } else {
-            "false"
-        }),
-        DataType::Timestamp(..) => out.push_str(
-            &a.as_primitive::<TimestampMicrosecondType>()
-                .value(i)
-                .to_string(),
-        ),
-        DataType::List(_) => {
-            let items = a.as_list::<i32>().value(i);
-            out.push('[');
-            for j in 0..items.len() {
-                if j > 0 {
-                    out.push(',');
-                }
-                value(&items, j, out);
-            }
-            out.push(']');
-        }
-        DataType::Struct(fields) => {
-            let s = a.as_struct();
-            out.push('{');
-            for (k, f) in fields.iter().enumerate() {
-                if k > 0 {
-                    out.push(',');
-                }
-                write_str(f.name(), out);
-                out.push(':');
-                value(s.column(k), i, out);
-            }
-            out.push('}');
-        }
-        other => panic!("no dump for {other}"),
-    }
-}
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -78,16 +27,9 @@ fn main() {
                 write_str(run, &mut line);
                 line.push_str(",\"table\":");
                 write_str(TABLE_NAMES[t], &mut line);
-                line.push_str(",\"row\":{");
-                for (k, f) in batch.schema().fields().iter().enumerate() {
-                    if k > 0 {
-                        line.push(',');
-                    }
-                    write_str(f.name(), &mut line);
-                    line.push(':');
-                    value(batch.column(k), i, &mut line);
-                }
-                line.push_str("}}");
+                line.push_str(",\"row\":");
+                line.push_str(&row_json(batch, i));
+                line.push('}');
                 writeln!(w, "{line}").unwrap();
             }
         }

@@ -37,5 +37,8 @@ fn main() {
         best = best.min(secs);
         eprintln!("{rows} rows, {quarantined} quarantined, {secs:.3} s");
     }
-    println!("walk: best {best:.3} s, {:.1} MB/s", buf.len() as f64 / best / 1e6);
+    println!(
+        "walk: best {best:.3} s, {:.1} MB/s",
+        buf.len() as f64 / best / 1e6
+    );
 }

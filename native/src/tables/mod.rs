@@ -5,6 +5,7 @@
 pub mod cell;
 pub mod columns;
 pub mod part;
+pub mod render;
 
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};

@@ -10,6 +10,8 @@ mod errors;
 mod geometry;
 mod labels;
 mod row;
+#[cfg(test)]
+mod tests;
 mod values;
 mod video;
 
@@ -295,7 +297,7 @@ fn flatten_line<'n>(
 }
 
 #[cfg(test)]
-mod tests {
+mod chunk_tests {
     use super::*;
 
     #[test]
