@@ -1,7 +1,9 @@
 //! One export line as a borrowed JSON tree, and JSON text written the way the Python side's orjson
 //! writes it (so `extra` cells match cell for cell).
 //!
-//! The tree borrows every string that has no escapes from the line; objects keep their keys in
+//! The tree lives in a bump arena that is reset for every line, so reading a line allocates
+//! nothing from the heap once the arena has grown: strings without escapes are borrowed from the
+//! line, the others and every array and object are placed in the arena. Objects keep their keys in
 //! order, and a repeated key keeps its first position with its last value, as a Python dict does.
 
 mod parse;
@@ -10,34 +12,32 @@ mod write;
 pub use parse::parse_line;
 pub use write::{write_float, write_json, write_str};
 
-use std::borrow::Cow;
-
 /// A JSON value of one line. Integers that fit neither i64 nor u64 are floats, as orjson reads them.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Node<'a> {
     Null,
     Bool(bool),
     Int(i64),
     UInt(u64),
     Float(f64),
-    Str(Cow<'a, str>),
-    Arr(Vec<Node<'a>>),
-    Obj(Vec<(Cow<'a, str>, Node<'a>)>),
+    Str(&'a str),
+    Arr(&'a [Node<'a>]),
+    Obj(&'a [(&'a str, Node<'a>)]),
 }
 
 pub static NULL: Node<'static> = Node::Null;
 
 impl<'a> Node<'a> {
     /// `obj.get(key)` of a Python dict: the value, or None for a missing key or a non-object.
-    pub fn get(&self, key: &str) -> Option<&Node<'a>> {
+    pub fn get(&self, key: &str) -> Option<&'a Node<'a>> {
         match self {
-            Node::Obj(fields) => fields.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            Node::Obj(fields) => fields.iter().find(|(k, _)| *k == key).map(|(_, v)| v),
             _ => None,
         }
     }
 
     /// `obj.get(key)` where a JSON null counts as missing.
-    pub fn get_some(&self, key: &str) -> Option<&Node<'a>> {
+    pub fn get_some(&self, key: &str) -> Option<&'a Node<'a>> {
         self.get(key).filter(|v| !v.is_null())
     }
 
@@ -45,21 +45,21 @@ impl<'a> Node<'a> {
         matches!(self, Node::Null)
     }
 
-    pub fn as_str(&self) -> Option<&str> {
+    pub fn as_str(&self) -> Option<&'a str> {
         match self {
             Node::Str(s) => Some(s),
             _ => None,
         }
     }
 
-    pub fn fields(&self) -> Option<&[(Cow<'a, str>, Node<'a>)]> {
+    pub fn fields(&self) -> Option<&'a [(&'a str, Node<'a>)]> {
         match self {
             Node::Obj(f) => Some(f),
             _ => None,
         }
     }
 
-    pub fn items(&self) -> Option<&[Node<'a>]> {
+    pub fn items(&self) -> Option<&'a [Node<'a>]> {
         match self {
             Node::Arr(a) => Some(a),
             _ => None,

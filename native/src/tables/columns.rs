@@ -8,7 +8,7 @@ use arrow_array::types::{Float64Type, Int32Type, Int64Type, TimestampMicrosecond
 use arrow_array::{
     ArrayRef, ArrowPrimitiveType, BooleanArray, ListArray, PrimitiveArray, StringArray, StructArray,
 };
-use arrow_buffer::{BooleanBufferBuilder, Buffer, NullBufferBuilder, OffsetBuffer, ScalarBuffer};
+use arrow_buffer::{BooleanBuffer, Buffer, NullBuffer, OffsetBuffer, ScalarBuffer};
 use arrow_schema::{DataType, Field, Fields, TimeUnit};
 
 use super::cell::{as_f64, as_int, Cell, Misfit};
@@ -27,28 +27,55 @@ pub trait Column: Default {
     fn push(&mut self, cell: &Cell<'_>) -> bool;
 }
 
-/// Validity bits, with `Default`.
-pub struct Validity(NullBufferBuilder);
-
-impl Default for Validity {
-    fn default() -> Self {
-        Validity(NullBufferBuilder::new(0))
-    }
+/// Validity bits, packed as Arrow lays them out (LSB first), with a count of nulls.
+#[derive(Default)]
+pub struct Validity {
+    bytes: Vec<u8>,
+    len: usize,
 }
 
 impl Validity {
+    #[inline]
     fn push(&mut self, valid: bool) {
-        self.0.append(valid);
+        let bit = self.len & 7;
+        if bit == 0 {
+            self.bytes.push(0);
+        }
+        if valid {
+            *self.bytes.last_mut().expect("a byte for this bit") |= 1 << bit;
+        }
+        self.len += 1;
     }
     fn truncate(&mut self, len: usize) {
-        self.0.truncate(len);
+        if len < self.len {
+            self.len = len;
+            self.bytes.truncate(len.div_ceil(8));
+            if len & 7 != 0 {
+                *self.bytes.last_mut().expect("a byte for these bits") &= (1u8 << (len & 7)) - 1;
+            }
+        }
     }
+    #[inline]
     fn len(&self) -> usize {
-        self.0.len()
+        self.len
     }
-    fn finish(&mut self) -> Option<arrow_buffer::NullBuffer> {
-        self.0.finish()
+    /// The bitmap (None when every value is valid); the builder keeps its capacity for the next batch.
+    fn finish(&mut self) -> Option<NullBuffer> {
+        let nulls = NullBuffer::new(self.bits());
+        (nulls.null_count() > 0).then_some(nulls)
     }
+
+    /// The bits as a boolean buffer; the builder keeps its capacity for the next batch.
+    fn bits(&mut self) -> BooleanBuffer {
+        let len = std::mem::take(&mut self.len);
+        BooleanBuffer::new(Buffer::from_vec(take_keep(&mut self.bytes)), 0, len)
+    }
+}
+
+/// Take a vector's values, leaving an empty one with the same capacity for the next batch.
+fn take_keep<T>(v: &mut Vec<T>) -> Vec<T> {
+    let cap = v.capacity();
+    std::mem::replace(v, Vec::with_capacity(cap))
 }
 
 // ---------------------------------------------------------------- strings
@@ -86,11 +113,11 @@ impl Column for Utf8 {
         }
     }
     fn finish(&mut self) -> ArrayRef {
-        let mut offsets = std::mem::take(&mut self.offsets);
+        let mut offsets = take_keep(&mut self.offsets);
         if offsets.is_empty() {
             offsets.push(0);
         }
-        let data = std::mem::take(&mut self.data);
+        let data = take_keep(&mut self.data);
         let nulls = self.valid.finish();
         // SAFETY: offsets start at 0 and grow with `data`; every value appended was a whole &str.
         Arc::new(unsafe {
@@ -154,7 +181,7 @@ impl<T: ArrowPrimitiveType> Prim<T> {
         }
     }
     fn finish_array(&mut self) -> PrimitiveArray<T> {
-        let values = std::mem::take(&mut self.values);
+        let values = take_keep(&mut self.values);
         PrimitiveArray::<T>::new(ScalarBuffer::from(values), self.valid.finish())
     }
     fn base_len(&self) -> usize {
@@ -250,21 +277,13 @@ prim_column!(
 
 #[derive(Default)]
 pub struct Bool {
-    values: BooleanBufferBuilderDefault,
+    values: Validity, // the values, as bits
     valid: Validity,
-}
-
-pub struct BooleanBufferBuilderDefault(BooleanBufferBuilder);
-
-impl Default for BooleanBufferBuilderDefault {
-    fn default() -> Self {
-        BooleanBufferBuilderDefault(BooleanBufferBuilder::new(0))
-    }
 }
 
 impl Bool {
     pub fn push_value(&mut self, v: bool) {
-        self.values.0.append(v);
+        self.values.push(v);
         self.valid.push(true);
     }
 }
@@ -274,23 +293,20 @@ impl Column for Bool {
         DataType::Boolean
     }
     fn len(&self) -> usize {
-        self.values.0.len()
+        self.values.len()
     }
     fn truncate(&mut self, len: usize) {
-        self.values.0.truncate(len);
+        self.values.truncate(len);
         self.valid.truncate(len);
     }
     fn finish(&mut self) -> ArrayRef {
-        Arc::new(BooleanArray::new(
-            self.values.0.finish(),
-            self.valid.finish(),
-        ))
+        Arc::new(BooleanArray::new(self.values.bits(), self.valid.finish()))
     }
     fn byte_size(&self) -> usize {
         self.len() / 4 + 1
     }
     fn push_null(&mut self) {
-        self.values.0.append(false);
+        self.values.push(false);
         self.valid.push(false);
     }
     fn push(&mut self, cell: &Cell<'_>) -> bool {
@@ -335,7 +351,7 @@ impl<C: Column> List<C> {
         }
     }
     fn base_finish(&mut self) -> ArrayRef {
-        let mut offsets = std::mem::take(&mut self.offsets);
+        let mut offsets = take_keep(&mut self.offsets);
         if offsets.is_empty() {
             offsets.push(0);
         }
@@ -383,7 +399,7 @@ impl<C: Column> List<C> {
             }
         };
         let start = self.items.len();
-        for item in items {
+        for item in items.iter() {
             if !self.items.push(&Cell::Json(item)) {
                 self.items.truncate(start);
                 self.base_null();
@@ -476,7 +492,7 @@ macro_rules! struct_column {
                         return false;
                     }
                 };
-                let get = |key: &str| fields.iter().find(|(k, _)| k == key).map(|(_, v)| v);
+                let get = |key: &str| fields.iter().find(|(k, _)| *k == key).map(|(_, v)| v);
                 let mut ok = true;
                 $(ok &= self.$field.push(&Cell::of(get($key)));)*
                 self.valid.push(true);
@@ -599,7 +615,7 @@ impl Column for MetadataFields {
         };
         let mut ok = true;
         let mut text = String::new();
-        for item in items {
+        for item in items.iter() {
             let m = &mut self.0.items;
             let get = |key: &str| item.get(key);
             ok &= m.schema_id.push(&Cell::of(get("schema_id")));
@@ -651,7 +667,7 @@ impl Column for EmbeddingList {
             return null;
         };
         let mut ok = true;
-        for e in items {
+        for e in items.iter() {
             let m = &mut self.0.items;
             ok &= m.id.push(&Cell::of(e.get("id")));
             ok &= m.name.push(&Cell::of(e.get("name")));

@@ -67,7 +67,7 @@ impl Scope<'_> {
     }
 }
 
-static EMPTY: Node<'static> = Node::Obj(Vec::new());
+static EMPTY: Node<'static> = Node::Obj(&[]);
 
 /// One row per answer of `items` and everything nested under them. `field` is the name `items`
 /// has in the line (error paths start from it); `prefix` the path of the enclosing answer.
@@ -171,8 +171,8 @@ impl<'n> Answers<'n> {
     fn many(v: &'n Node<'n>, key: &str) -> Walk<Self> {
         match v {
             Node::Arr(items) => Ok(Answers::Many(items)),
-            Node::Obj(f) if f.is_empty() => Ok(Answers::Many(&[])),
-            Node::Str(s) if s.is_empty() => Ok(Answers::Many(&[])),
+            Node::Obj([]) => Ok(Answers::Many(&[])),
+            Node::Str("") => Ok(Answers::Many(&[])),
             Node::Obj(_) | Node::Str(_) => Err(FieldError::new(
                 format!("{key}[0]"),
                 "expected an object, got a string",

@@ -184,7 +184,7 @@ fn read<'n>(key: &'static str, v: &'n Node<'n>, o: &'n Node<'n>) -> Walk<Geometr
     Ok(g)
 }
 
-static EMPTY: Node<'static> = Node::Obj(Vec::new());
+static EMPTY: Node<'static> = Node::Obj(&[]);
 
 fn message_ids<'n>(messages: &'n Node<'n>) -> Walk<Vec<&'n Node<'n>>> {
     match py_iter(messages)? {
@@ -235,7 +235,7 @@ fn num(n: &Node<'_>) -> f64 {
 /// Python's ordering of two comparable values (numbers, or strings by code point).
 pub fn py_cmp(a: &Node<'_>, b: &Node<'_>) -> Ordering {
     match (a, b) {
-        (Node::Str(a), Node::Str(b)) => a.as_ref().cmp(b.as_ref()),
+        (Node::Str(a), Node::Str(b)) => a.cmp(b),
         (Node::Int(a), Node::Int(b)) => a.cmp(b),
         _ => num(a).partial_cmp(&num(b)).unwrap_or(Ordering::Equal),
     }

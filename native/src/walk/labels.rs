@@ -58,7 +58,7 @@ const RELATIONSHIP_FIELDS: [&str; 8] = [
     "relationship",
 ];
 
-pub static EMPTY: Node<'static> = Node::Obj(Vec::new());
+pub static EMPTY: Node<'static> = Node::Obj(&[]);
 
 /// `value or {}`: a falsy value reads as an empty object.
 pub fn or_empty<'n>(v: Option<&'n Node<'n>>) -> &'n Node<'n> {

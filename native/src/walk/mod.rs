@@ -15,6 +15,8 @@ mod tests;
 mod values;
 mod video;
 
+use bumpalo::Bump;
+
 use crate::json::{parse_line, Node};
 use crate::tables::BadColumn;
 pub use crate::tables::TableBuilders;
@@ -65,6 +67,8 @@ const UTF8_BOM: &[u8] = b"\xef\xbb\xbf";
 /// Walk every line of `buf` (whole lines, '\n'-separated, the last may lack its '\n'); the first
 /// is line `first_line` (1-based). Never panics: a line whose walk fails is quarantined.
 pub fn walk_chunk(buf: &[u8], first_line: u64, opts: &WalkOptions, out: &mut ChunkOutput) {
+    let mut arena = Bump::new();
+    let mut tx = LineTx::default();
     let mut n = first_line;
     let mut rest = buf;
     while !rest.is_empty() {
@@ -82,70 +86,58 @@ pub fn walk_chunk(buf: &[u8], first_line: u64, opts: &WalkOptions, out: &mut Chu
         let end = body.iter().rposition(|&b| b != b'\r').map_or(0, |i| i + 1);
         let raw = &body[..end];
         if !body.iter().all(|b| b.is_ascii_whitespace() || *b == 0x0b) {
-            walk_guarded(raw, raw, n, opts, out);
+            arena.reset();
+            walk_guarded(raw, n, opts, out, &arena, &mut tx);
         }
         n += 1;
     }
 }
 
 fn memchr_newline(s: &[u8]) -> Option<usize> {
-    s.iter().position(|&b| b == b'\n')
+    memchr::memchr(b'\n', s)
 }
 
 /// One line under `catch_unwind`: a panic becomes a quarantine record, and the rows the line had
 /// appended are taken back.
-fn walk_guarded(body: &[u8], raw: &[u8], n: u64, opts: &WalkOptions, out: &mut ChunkOutput) {
-    let marks: Vec<(String, [usize; 6])> = out
-        .partitions
-        .iter()
-        .map(|(k, t)| (k.clone(), t.rows()))
-        .collect();
-    let result = catch_unwind(AssertUnwindSafe(|| walk_line(body, raw, n, opts, out)));
+fn walk_guarded(
+    raw: &[u8],
+    n: u64,
+    opts: &WalkOptions,
+    out: &mut ChunkOutput,
+    arena: &Bump,
+    tx: &mut LineTx,
+) {
+    tx.clear();
+    let result = catch_unwind(AssertUnwindSafe(|| walk_line(raw, n, opts, out, arena, tx)));
     if result.is_err() {
-        for (run, mark) in marks {
-            if let Some(t) = out.partitions.get_mut(&run) {
-                t.truncate(mark);
-            }
-        }
-        out.quarantine.push(QuarantineRecord {
-            line: n,
-            field: String::new(),
-            reason: "could not flatten this line (internal error in the native walker)".into(),
-            runs: opts.only_model_run.iter().cloned().collect(),
-            raw: raw.to_vec(),
-        });
+        tx.rollback(out);
+        let runs = opts.only_model_run.iter().cloned().collect();
+        let problem = "could not flatten this line (internal error in the native walker)";
+        quarantine(out, n, raw, FieldError::new("", problem), runs);
     }
 }
 
-fn walk_line(body: &[u8], raw: &[u8], n: u64, opts: &WalkOptions, out: &mut ChunkOutput) {
-    let text = match std::str::from_utf8(body) {
+fn walk_line(
+    raw: &[u8],
+    n: u64,
+    opts: &WalkOptions,
+    out: &mut ChunkOutput,
+    arena: &Bump,
+    tx: &mut LineTx,
+) {
+    let refuse = |out: &mut ChunkOutput, problem: String| {
+        let runs = opts.only_model_run.iter().cloned().collect();
+        quarantine(out, n, raw, FieldError::new("", problem), runs)
+    };
+    let text = match std::str::from_utf8(raw) {
         Ok(t) => t,
-        Err(e) => {
-            let runs = opts.only_model_run.iter().cloned().collect();
-            return quarantine(
-                out,
-                n,
-                raw,
-                FieldError::new("", format!("not valid JSON (not UTF-8: {e})")),
-                runs,
-            );
-        }
+        Err(e) => return refuse(out, format!("not valid JSON (not UTF-8: {e})")),
     };
-    let node = match parse_line(text) {
+    let node = match parse_line(text, arena) {
         Ok(node) => node,
-        Err(e) => {
-            let runs = opts.only_model_run.iter().cloned().collect();
-            return quarantine(
-                out,
-                n,
-                raw,
-                FieldError::new("", format!("not valid JSON ({e})")),
-                runs,
-            );
-        }
+        Err(e) => return refuse(out, format!("not valid JSON ({e})")),
     };
-    let mut tx = LineTx::default();
-    match flatten_line(&node, n as i64, opts, out, &mut tx) {
+    match flatten_line(&node, n as i64, opts, out, tx) {
         Ok(None) => {}
         Ok(Some(bad)) => {
             tx.rollback(out);
@@ -196,31 +188,53 @@ fn runs_named_by(obj: &Node<'_>, opts: &WalkOptions) -> Vec<String> {
     runs
 }
 
-/// The partitions a line touched, and their sizes before it, to take its rows back.
+/// The partitions a line touched, and their sizes before it, to take its rows back. Kept across
+/// lines so that its buffers are reused.
 #[derive(Default)]
 struct LineTx {
     touched: Vec<(String, [usize; 6], bool)>,
+    len: usize,
 }
 
 impl LineTx {
+    fn clear(&mut self) {
+        self.len = 0;
+    }
+
+    fn touched(&self) -> &[(String, [usize; 6], bool)] {
+        &self.touched[..self.len]
+    }
+
     fn partition<'o>(&mut self, out: &'o mut ChunkOutput, run: &str) -> &'o mut TableBuilders {
-        if !self.touched.iter().any(|(r, _, _)| r == run) {
+        if !self.touched().iter().any(|(r, _, _)| r == run) {
             let created = !out.partitions.contains_key(run);
-            let t = out.partitions.entry(run.to_string()).or_default();
-            self.touched.push((run.to_string(), t.rows(), created));
+            if created {
+                out.partitions
+                    .insert(run.to_string(), TableBuilders::default());
+            }
+            let rows = out.partitions[run].rows();
+            if self.len == self.touched.len() {
+                self.touched.push((String::new(), [0; 6], false));
+            }
+            let slot = &mut self.touched[self.len];
+            slot.0.clear();
+            slot.0.push_str(run);
+            slot.1 = rows;
+            slot.2 = created;
+            self.len += 1;
         }
         out.partitions.get_mut(run).expect("partition just ensured")
     }
 
     fn mark(&self, run: &str) -> [usize; 6] {
-        self.touched
+        self.touched()
             .iter()
             .find(|(r, _, _)| r == run)
             .map_or([0; 6], |(_, m, _)| *m)
     }
 
     fn rollback(&self, out: &mut ChunkOutput) {
-        for (run, mark, created) in &self.touched {
+        for (run, mark, created) in self.touched() {
             if *created {
                 out.partitions.remove(run);
             } else if let Some(t) = out.partitions.get_mut(run) {

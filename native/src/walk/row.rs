@@ -67,7 +67,7 @@ pub fn for_each_run<'n>(obj: &'n Node<'n>, mut visit: impl FnMut(RunEntry<'n>) -
                 ),
             ));
         };
-        for (model_id, model) in models {
+        for (model_id, model) in models.iter() {
             let mut runs = model.get(runs_key).filter(|r| !r.is_null());
             if runs.is_none() && model.fields().is_some() {
                 runs = model.get(if runs_key == "runs" {
@@ -82,7 +82,7 @@ pub fn for_each_run<'n>(obj: &'n Node<'n>, mut visit: impl FnMut(RunEntry<'n>) -
                     "expected an object keyed by model run id",
                 ));
             };
-            for (run_id, run) in runs {
+            for (run_id, run) in runs.iter() {
                 let path = format!("{top}.{model_id}.{runs_key}.{run_id}");
                 if run.fields().is_none() {
                     return Err(FieldError::new(path, "expected an object"));
@@ -177,7 +177,7 @@ fn check_embeddings(items: Option<&Node<'_>>) -> Walk {
             ))
         }
     };
-    for e in list {
+    for e in list.iter() {
         if e.fields().is_none() {
             return Err(shape());
         }
@@ -216,7 +216,7 @@ pub fn line_head<'n>(obj: &'n Node<'n>, line: i64) -> Walk<(LineHead<'n>, Extra)
         .filter(|d| d.fields().is_some())
         .ok_or_else(|| FieldError::new("data_row", "missing, or not an object"))?;
     let data_row_id = match dr.get("id") {
-        Some(Node::Str(s)) if !s.is_empty() => s.as_ref(),
+        Some(Node::Str(s)) if !s.is_empty() => s,
         _ => return Err(FieldError::new("data_row.id", "missing or empty")),
     };
     let details = or_empty(dr.get("details"));

@@ -1,7 +1,6 @@
 //! Video and DICOM labels: one video_frames row per (frame, object), one objects row per track
 //! (every feature seen in frames, `segments` or `key_frame_feature_map`), classifications per frame.
 
-use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use super::classifications::{walk_classifications, Scope};
@@ -54,7 +53,7 @@ fn marked<'n>(source: &'n Node<'n>, out: &mut Vec<Fid<'n>>) -> Walk {
         fields
             .iter()
             .filter(|(_, v)| v.truthy())
-            .map(|(k, _)| Some(k.as_ref())),
+            .map(|(k, _)| Some(*k)),
     );
     Ok(())
 }
@@ -77,7 +76,7 @@ fn keyframes(marks: Option<&Node<'_>>) -> Walk<HashSet<i128>> {
     let mut set = HashSet::new();
     match marks {
         Some(Node::Obj(fields)) => {
-            for (k, v) in fields {
+            for (k, v) in fields.iter() {
                 if v.truthy() {
                     set.insert(
                         py_int(k)
@@ -88,7 +87,7 @@ fn keyframes(marks: Option<&Node<'_>>) -> Walk<HashSet<i128>> {
         }
         Some(m) if m.truthy() => match m {
             Node::Arr(items) => {
-                for k in items {
+                for k in items.iter() {
                     set.insert(int_of(k)?);
                 }
             }
@@ -193,7 +192,7 @@ fn walk_frame<'n>(
         };
         match objs {
             Node::Obj(fields) => {
-                for (k, o) in fields {
+                for (k, o) in fields.iter() {
                     one(ObjKey::Name(k), o)?;
                 }
             }
@@ -225,7 +224,7 @@ fn walk_frame<'n>(
 
 #[derive(Clone, Copy)]
 enum ObjKey<'n> {
-    Name(&'n Cow<'n, str>),
+    Name(&'n str),
     Index(usize),
 }
 
@@ -390,7 +389,7 @@ fn extreme<'n>(
     Ok(best)
 }
 
-static A_STRING: Node<'static> = Node::Str(Cow::Borrowed("?"));
+static A_STRING: Node<'static> = Node::Str("?");
 
 /// A track's `[start, end]` pairs, as Python's `[(s[0], s[1]) for s in spans]` reads them.
 fn spans<'n>(spans: &'n Node<'n>) -> Result<Vec<[&'n Node<'n>; 2]>, ()> {
@@ -535,10 +534,7 @@ fn view<'n>(
     let view_marks: Vec<(&'n str, &'n Node<'n>)> = kf
         .iter()
         .filter_map(|(fid, marks)| match marks {
-            Node::Obj(_) => marks
-                .get(name)
-                .filter(|m| !m.is_null())
-                .map(|m| (fid.as_ref(), m)),
+            Node::Obj(_) => marks.get(name).filter(|m| !m.is_null()).map(|m| (*fid, m)),
             _ => None,
         })
         .collect();
