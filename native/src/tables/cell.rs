@@ -23,6 +23,8 @@ pub enum Cell<'a> {
     Items(Vec<&'a Node<'a>>),
     /// `[start, end]` pairs of video segments.
     Pairs(Vec<[&'a Node<'a>; 2]>),
+    /// Frame numbers (keyframes), as Python ints: any size, refused by the column beyond int64.
+    Frames(Vec<i128>),
 }
 
 impl<'a> Cell<'a> {

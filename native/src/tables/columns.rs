@@ -5,9 +5,7 @@
 use std::sync::Arc;
 
 use arrow_array::types::{Float64Type, Int32Type, Int64Type, TimestampMicrosecondType};
-use arrow_array::{
-    ArrayRef, ArrowPrimitiveType, BooleanArray, ListArray, PrimitiveArray, StringArray, StructArray,
-};
+use arrow_array::{ArrayRef, ArrowPrimitiveType, BooleanArray, ListArray, PrimitiveArray, StringArray, StructArray};
 use arrow_buffer::{BooleanBuffer, Buffer, NullBuffer, OffsetBuffer, ScalarBuffer};
 use arrow_schema::{DataType, Field, Fields, TimeUnit};
 
@@ -221,8 +219,7 @@ macro_rules! prim_column {
                 self.base_null()
             }
             fn push(&mut self, $cell: &Cell<'_>) -> bool {
-                let converted: Result<Option<<$t as ArrowPrimitiveType>::Native>, Misfit> =
-                    $convert;
+                let converted: Result<Option<<$t as ArrowPrimitiveType>::Native>, Misfit> = $convert;
                 match converted {
                     Ok(v) => {
                         self.push_opt(v);
@@ -238,19 +235,13 @@ macro_rules! prim_column {
     };
 }
 
-prim_column!(
-    F64,
-    Float64Type,
-    DataType::Float64,
-    |a| a,
-    |cell| match cell {
-        Cell::Null => Ok(None),
-        Cell::Float(f) => Ok(Some(*f)),
-        Cell::Int(i) => as_f64(&Node::Int(*i)),
-        Cell::Json(n) => as_f64(n),
-        _ => Err(Misfit),
-    }
-);
+prim_column!(F64, Float64Type, DataType::Float64, |a| a, |cell| match cell {
+    Cell::Null => Ok(None),
+    Cell::Float(f) => Ok(Some(*f)),
+    Cell::Int(i) => as_f64(&Node::Int(*i)),
+    Cell::Json(n) => as_f64(n),
+    _ => Err(Misfit),
+});
 prim_column!(I64, Int64Type, DataType::Int64, |a| a, |cell| match cell {
     Cell::Null => Ok(None),
     Cell::Int(i) => Ok(Some(*i)),
@@ -359,12 +350,7 @@ impl<C: Column> List<C> {
         let nulls = self.valid.finish();
         // SAFETY: offsets start at 0 and never decrease; the last one is the items' length.
         let offsets = unsafe { OffsetBuffer::new_unchecked(ScalarBuffer::from(offsets)) };
-        Arc::new(ListArray::new(
-            Arc::new(Self::field()),
-            offsets,
-            items,
-            nulls,
-        ))
+        Arc::new(ListArray::new(Arc::new(Self::field()), offsets, items, nulls))
     }
     fn base_null(&mut self) {
         if self.offsets.is_empty() {
@@ -523,6 +509,7 @@ struct_column!(Attachment {
 struct_column!(MetadataField {
     schema_id: Utf8 = "schema_id",
     schema_name: Utf8 = "schema_name",
+    schema_kind: Utf8 = "schema_kind",
     value: Utf8 = "value",
     value_name: Utf8 = "value_name",
 });
@@ -539,6 +526,7 @@ list_column!(Metrics, Metric);
 list_column!(Attachments, Attachment);
 list_column!(I32List, I32);
 list_column!(Utf8List, Utf8);
+list_column!(I64List, I64);
 list_column!(F64List, F64);
 list_column!(F64ListList, F64List);
 list_column!(Embeddings, Embedding);
@@ -584,6 +572,50 @@ impl Column for Segments {
     }
 }
 
+/// Frame numbers (a track's keyframes), ascending as the walker hands them.
+#[derive(Default)]
+pub struct Frames(List<I64>);
+
+impl Column for Frames {
+    fn data_type() -> DataType {
+        DataType::List(Arc::new(List::<I64>::field()))
+    }
+    fn len(&self) -> usize {
+        self.0.valid.len()
+    }
+    fn truncate(&mut self, len: usize) {
+        self.0.base_truncate(len)
+    }
+    fn finish(&mut self) -> ArrayRef {
+        self.0.base_finish()
+    }
+    fn byte_size(&self) -> usize {
+        4 * self.0.offsets.len() + self.0.items.byte_size()
+    }
+    fn push_null(&mut self) {
+        self.0.base_null()
+    }
+    fn push(&mut self, cell: &Cell<'_>) -> bool {
+        let Cell::Frames(frames) = cell else {
+            let null = cell.is_null();
+            self.0.base_null();
+            return null;
+        };
+        let mut ok = true;
+        for f in frames {
+            match i64::try_from(*f) {
+                Ok(v) => self.0.items.push_value(v),
+                Err(_) => {
+                    self.0.items.push_null();
+                    ok = false;
+                }
+            }
+        }
+        self.0.close();
+        ok
+    }
+}
+
 /// Metadata fields: a non-string `value` is stored as its JSON text.
 #[derive(Default)]
 pub struct MetadataFields(List<MetadataField>);
@@ -620,6 +652,7 @@ impl Column for MetadataFields {
             let get = |key: &str| item.get(key);
             ok &= m.schema_id.push(&Cell::of(get("schema_id")));
             ok &= m.schema_name.push(&Cell::of(get("schema_name")));
+            ok &= m.schema_kind.push(&Cell::of(get("schema_kind")));
             match get("value") {
                 None | Some(Node::Null) => m.value.push_null(),
                 Some(Node::Str(s)) => m.value.push_str(s),

@@ -15,13 +15,13 @@ use arrow_schema::{Schema, SchemaRef};
 
 pub use cell::Cell;
 use columns::{
-    Attachments, Bool, EmbeddingList, I32List, MetadataFields, Metrics, Points, Segments,
-    Timestamp, Utf8, Utf8List, F64, I32, I64,
+    Attachments, Bool, EmbeddingList, Frames, I32List, I64List, MetadataFields, Metrics, Points, Segments, Timestamp,
+    Utf8, Utf8List, F64, I32, I64,
 };
 use part::{group, Part};
 
 /// Must equal `SCHEMA_VERSION` in the Python declaration; written into each schema's metadata.
-pub const SCHEMA_VERSION: &str = "1";
+pub const SCHEMA_VERSION: &str = "2";
 pub const METADATA_KEY: &str = "lb_export_pipeline.schema_version";
 pub const TABLE_NAMES: [&str; 6] = [
     "data_rows",
@@ -34,186 +34,171 @@ pub const TABLE_NAMES: [&str; 6] = [
 
 type Json = Utf8; // JSON text
 
-group!(
-    LabelRef
-        / LabelRefRow {
-            data_row_id: Utf8,
-            source: Utf8,
-            label_id: Utf8
-        }
-);
+group! { LabelRef / LabelRefRow {
+    data_row_id: Utf8,
+    source: Utf8,
+    label_id: Utf8,
+} }
 
-group!(
-    Tail / TailRow {
-        extra: Json,
-        line_number: I64
-    }
-);
+group! { Tail / TailRow {
+    extra: Json,
+    line_number: I64,
+} }
 
-group!(
-    Geometry
-        / GeometryRow {
-            geometry_kind: Utf8,
-            bbox_top: F64,
-            bbox_left: F64,
-            bbox_height: F64,
-            bbox_width: F64,
-            point_x: F64,
-            point_y: F64,
-            points: Points,
-            mask_url: Utf8,
-            mask_color_rgb: I32List,
-            text_start: I64,
-            text_end: I64,
-            text: Utf8,
-            geojson_type: Utf8,
-            geojson: Json,
-            page_number: I32,
-            page_width: F64,
-            page_height: F64,
-            document_groups: Json,
-            message_id: Utf8,
-            message_ids: Utf8List,
-            parent_message_id: Utf8,
-        }
-);
+group! { Geometry / GeometryRow {
+    geometry_kind: Utf8,
+    bbox_top: F64,
+    bbox_left: F64,
+    bbox_height: F64,
+    bbox_width: F64,
+    point_x: F64,
+    point_y: F64,
+    points: Points,
+    mask_url: Utf8,
+    mask_color_rgb: I32List,
+    text_start: I64,
+    text_end: I64,
+    text: Utf8,
+    geojson_type: Utf8,
+    geojson: Json,
+    page_number: I32,
+    page_width: F64,
+    page_height: F64,
+    document_groups: Json,
+    message_id: Utf8,
+    message_ids: Utf8List,
+    parent_message_id: Utf8,
+    model_config_names: Utf8List,
+    message_orders: I64List,
+} }
 
-group!(
-    DataRows
-        / DataRowRow {
-            data_row_id: Utf8,
-            global_key: Utf8,
-            external_id: Utf8,
-            row_data: Utf8,
-            model_id: Utf8,
-            model_name: Utf8,
-            model_run_name: Utf8,
-            annotation_group_id: Utf8,
-            split: Utf8,
-            dataset_id: Utf8,
-            dataset_name: Utf8,
-            created_at: Timestamp,
-            updated_at: Timestamp,
-            last_activity_at: Timestamp,
-            created_by: Utf8,
-            mime_type: Utf8,
-            width: I64,
-            height: I64,
-            frame_rate: F64,
-            frame_count: I64,
-            media_attributes_extra: Json,
-            attachments: Attachments,
-            metadata_fields: MetadataFields,
-            embeddings: EmbeddingList,
-            label_count: I32,
-            prediction_count: I32,
-            tail: Tail,
-        }
-);
+group! { DataRows / DataRowRow {
+    data_row_id: Utf8,
+    global_key: Utf8,
+    external_id: Utf8,
+    row_data: Utf8,
+    model_id: Utf8,
+    model_name: Utf8,
+    model_run_name: Utf8,
+    annotation_group_id: Utf8,
+    split: Utf8,
+    dataset_id: Utf8,
+    dataset_name: Utf8,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+    last_activity_at: Timestamp,
+    created_by: Utf8,
+    mime_type: Utf8,
+    width: I64,
+    height: I64,
+    frame_rate: F64,
+    frame_count: I64,
+    asset_type: Utf8,
+    exif_rotation: I32,
+    media_attributes_extra: Json,
+    attachments: Attachments,
+    metadata_fields: MetadataFields,
+    embeddings: EmbeddingList,
+    label_count: I32,
+    prediction_count: I32,
+    tail: Tail,
+} }
 
-group!(
-    Labels
-        / LabelRow {
-            label_ref: LabelRef,
-            label_kind: Utf8,
-            version: Utf8,
-            created_at: Timestamp,
-            updated_at: Timestamp,
-            created_by: Utf8,
-            content_last_updated_at: Timestamp,
-            reviews: Json,
-            seconds_to_create: F64,
-            seconds_to_review: F64,
-            skipped: Bool,
-            object_count: I32,
-            classification_count: I32,
-            relationship_count: I32,
-            frame_count: I32,
-            tail: Tail,
-        }
-);
+group! { Labels / LabelRow {
+    label_ref: LabelRef,
+    label_kind: Utf8,
+    version: Utf8,
+    z_order: I64,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+    created_by: Utf8,
+    content_last_updated_at: Timestamp,
+    reviews: Json,
+    seconds_to_create: F64,
+    seconds_to_review: F64,
+    skipped: Bool,
+    consensus_score: F64,
+    benchmark_score: F64,
+    benchmark_reference_label: Utf8,
+    object_count: I32,
+    classification_count: I32,
+    relationship_count: I32,
+    frame_count: I32,
+    tail: Tail,
+} }
 
-group!(
-    Objects
-        / ObjectRow {
-            label_ref: LabelRef,
-            feature_id: Utf8,
-            feature_schema_id: Utf8,
-            name: Utf8,
-            value: Utf8,
-            annotation_kind: Utf8,
-            confidence: F64,
-            custom_metrics: Metrics,
-            geometry: Geometry,
-            dicom_group: Utf8,
-            first_frame: I64,
-            last_frame: I64,
-            frame_count: I64,
-            keyframe_count: I64,
-            segments: Segments,
-            tail: Tail,
-        }
-);
+group! { Objects / ObjectRow {
+    label_ref: LabelRef,
+    feature_id: Utf8,
+    feature_schema_id: Utf8,
+    name: Utf8,
+    value: Utf8,
+    annotation_kind: Utf8,
+    confidence: F64,
+    custom_metrics: Metrics,
+    geometry: Geometry,
+    dicom_group: Utf8,
+    first_frame: I64,
+    last_frame: I64,
+    frame_count: I64,
+    keyframe_count: I64,
+    segments: Segments,
+    keyframes: Frames,
+    tail: Tail,
+} }
 
-group!(
-    Classifications
-        / ClassificationRow {
-            label_ref: LabelRef,
-            frame: I64,
-            dicom_group: Utf8,
-            object_feature_id: Utf8,
-            message_id: Utf8,
-            parent_feature_id: Utf8,
-            question_feature_id: Utf8,
-            question_schema_id: Utf8,
-            question_name: Utf8,
-            question_value: Utf8,
-            answer_kind: Utf8,
-            answer_feature_id: Utf8,
-            answer_schema_id: Utf8,
-            answer_name: Utf8,
-            answer_value: Utf8,
-            text_content: Utf8,
-            confidence: F64,
-            custom_metrics: Metrics,
-            depth: I32,
-            path: Utf8,
-            tail: Tail,
-        }
-);
+group! { Classifications / ClassificationRow {
+    label_ref: LabelRef,
+    frame: I64,
+    dicom_group: Utf8,
+    object_feature_id: Utf8,
+    message_id: Utf8,
+    parent_feature_id: Utf8,
+    question_feature_id: Utf8,
+    question_schema_id: Utf8,
+    question_name: Utf8,
+    question_value: Utf8,
+    answer_kind: Utf8,
+    answer_feature_id: Utf8,
+    answer_schema_id: Utf8,
+    answer_name: Utf8,
+    answer_value: Utf8,
+    text_content: Utf8,
+    confidence: F64,
+    custom_metrics: Metrics,
+    depth: I32,
+    path: Utf8,
+    segments: Segments,
+    keyframes: Frames,
+    tail: Tail,
+} }
 
-group!(
-    VideoFrames
-        / VideoFrameRow {
-            label_ref: LabelRef,
-            frame: I64,
-            dicom_group: Utf8,
-            feature_id: Utf8,
-            feature_schema_id: Utf8,
-            name: Utf8,
-            value: Utf8,
-            annotation_kind: Utf8,
-            keyframe: Bool,
-            confidence: F64,
-            geometry: Geometry,
-            tail: Tail,
-        }
-);
+group! { VideoFrames / VideoFrameRow {
+    label_ref: LabelRef,
+    frame: I64,
+    dicom_group: Utf8,
+    feature_id: Utf8,
+    feature_schema_id: Utf8,
+    name: Utf8,
+    value: Utf8,
+    annotation_kind: Utf8,
+    keyframe: Bool,
+    confidence: F64,
+    geometry: Geometry,
+    tail: Tail,
+} }
 
-group!(
-    Relationships
-        / RelationshipRow {
-            label_ref: LabelRef,
-            feature_id: Utf8,
-            feature_schema_id: Utf8,
-            name: Utf8,
-            annotation_kind: Utf8,
-            kind: Utf8,
-            source_feature_id: Utf8,
-            target_feature_id: Utf8,
-            tail: Tail,
-        }
-);
+group! { Relationships / RelationshipRow {
+    label_ref: LabelRef,
+    feature_id: Utf8,
+    feature_schema_id: Utf8,
+    name: Utf8,
+    annotation_kind: Utf8,
+    kind: Utf8,
+    source_feature_id: Utf8,
+    target_feature_id: Utf8,
+    tail: Tail,
+} }
 
 fn schema_of<P: Part>() -> SchemaRef {
     let mut fields = Vec::new();
@@ -249,11 +234,7 @@ pub struct BadColumn {
 impl BadColumn {
     pub fn name(&self) -> String {
         let schema = &table_schemas()[self.table];
-        format!(
-            "{}.{}",
-            TABLE_NAMES[self.table],
-            schema.field(self.column).name()
-        )
+        format!("{}.{}", TABLE_NAMES[self.table], schema.field(self.column).name())
     }
 }
 
@@ -363,12 +344,7 @@ mod tests {
     #[test]
     fn schemas_have_the_declared_columns_in_order() {
         let s = table_schemas();
-        let names = |i: usize| {
-            s[i].fields()
-                .iter()
-                .map(|f| f.name().as_str())
-                .collect::<Vec<_>>()
-        };
+        let names = |i: usize| s[i].fields().iter().map(|f| f.name().as_str()).collect::<Vec<_>>();
         assert_eq!(
             names(5),
             [
@@ -386,7 +362,7 @@ mod tests {
                 "line_number"
             ]
         );
-        assert_eq!(s[2].fields().len(), 3 + 7 + 22 + 6 + 2);
+        assert_eq!(s[2].fields().len(), 3 + 7 + 24 + 7 + 2);
         assert_eq!(s[0].metadata()[METADATA_KEY], SCHEMA_VERSION);
         assert!(s.iter().all(|s| s.fields().iter().all(|f| f.is_nullable())));
     }

@@ -18,16 +18,8 @@ pub fn cell_json(a: &ArrayRef, i: usize, out: &mut String) {
         DataType::Int64 => out.push_str(&a.as_primitive::<Int64Type>().value(i).to_string()),
         DataType::Int32 => out.push_str(&a.as_primitive::<Int32Type>().value(i).to_string()),
         DataType::Float64 => write_float(a.as_primitive::<Float64Type>().value(i), out),
-        DataType::Boolean => out.push_str(if a.as_boolean().value(i) {
-            "true"
-        } else {
-            "false"
-        }),
-        DataType::Timestamp(..) => out.push_str(
-            &a.as_primitive::<TimestampMicrosecondType>()
-                .value(i)
-                .to_string(),
-        ),
+        DataType::Boolean => out.push_str(if a.as_boolean().value(i) { "true" } else { "false" }),
+        DataType::Timestamp(..) => out.push_str(&a.as_primitive::<TimestampMicrosecondType>().value(i).to_string()),
         DataType::List(_) => {
             let items = a.as_list::<i32>().value(i);
             out.push('[');

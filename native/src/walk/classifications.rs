@@ -5,6 +5,7 @@
 
 use super::emit::{Emit, Ref};
 use super::errors::{want_object, At, FieldError, Walk};
+use super::labels::METRIC_FIELDS;
 use super::values::{all_known, py_str, Extra};
 use crate::json::Node;
 use crate::tables::{Cell, ClassificationRow, TailRow};
@@ -91,13 +92,7 @@ pub fn walk_classifications<'n>(
     Ok(())
 }
 
-fn question<'n>(
-    q: &'n Node<'n>,
-    em: &mut Emit<'_>,
-    r: &Ref<'n>,
-    scope: &Scope<'n>,
-    prefix: Option<&str>,
-) -> Walk {
+fn question<'n>(q: &'n Node<'n>, em: &mut Emit<'_>, r: &Ref<'n>, scope: &Scope<'n>, prefix: Option<&str>) -> Walk {
     if q.fields().is_none() {
         return Err(want_object(q));
     }
@@ -120,11 +115,9 @@ fn question<'n>(
             py_str(qname, &mut path);
         }
     }
-    let form = ANSWER_FORMS.iter().find_map(|(key, kind, single)| {
-        q.get(key)
-            .filter(|v| !v.is_null())
-            .map(|v| (*key, *kind, *single, v))
-    });
+    let form = ANSWER_FORMS
+        .iter()
+        .find_map(|(key, kind, single)| q.get(key).filter(|v| !v.is_null()).map(|v| (*key, *kind, *single, v)));
     let (answer_key, kind, answers): (&str, &str, Answers<'n>) = match form {
         None => ("", "unknown", Answers::One(&EMPTY)),
         Some((key, kind, true, v)) => (key, kind, Answers::One(v)),
@@ -137,19 +130,7 @@ fn question<'n>(
         Answers::Many(items) => items,
     };
     for (j, a) in answers.iter().enumerate() {
-        answer(
-            a,
-            q,
-            qname,
-            kind,
-            whole_question,
-            q_known,
-            &path,
-            em,
-            r,
-            scope,
-        )
-        .at_with(|| {
+        answer(a, q, qname, kind, whole_question, q_known, &path, em, r, scope).at_with(|| {
             if kind == "checklist" {
                 format!("{answer_key}[{j}]")
             } else {
@@ -173,10 +154,9 @@ impl<'n> Answers<'n> {
             Node::Arr(items) => Ok(Answers::Many(items)),
             Node::Obj([]) => Ok(Answers::Many(&[])),
             Node::Str("") => Ok(Answers::Many(&[])),
-            Node::Obj(_) | Node::Str(_) => Err(FieldError::new(
-                format!("{key}[0]"),
-                "expected an object, got a string",
-            )),
+            Node::Obj(_) | Node::Str(_) => {
+                Err(FieldError::new(format!("{key}[0]"), "expected an object, got a string"))
+            }
             other => Err(FieldError::new(
                 "",
                 format!("expected an array, got {}", other.json_type()),
@@ -203,7 +183,11 @@ fn answer<'n>(
         return Err(want_object(a));
     }
     let a_known = all_known(a, &ANSWER_FIELDS);
-    let extra = if q_known && !whole_question && a_known {
+    // dict.get(key, default): a present key wins even when null.
+    let confidence = a.get("confidence").or_else(|| q.get("confidence"));
+    let metrics = a.get("custom_metrics").or_else(|| q.get("custom_metrics"));
+    let any_metrics = metrics.filter(|m| m.truthy());
+    let extra = if q_known && !whole_question && a_known && any_metrics.is_none() {
         None
     } else {
         let mut e = Extra::default();
@@ -213,11 +197,9 @@ fn answer<'n>(
             e.unknown("question", q, &QUESTION_FIELDS);
         }
         e.unknown("answer", a, &ANSWER_FIELDS);
+        e.items("custom_metrics", any_metrics, &METRIC_FIELDS);
         e.finish()
     };
-    // dict.get(key, default): a present key wins even when null.
-    let confidence = a.get("confidence").or_else(|| q.get("confidence"));
-    let metrics = a.get("custom_metrics").or_else(|| q.get("custom_metrics"));
     let answer_fid = a.get("feature_id");
     let row = ClassificationRow {
         label_ref: r.row(),
@@ -244,6 +226,8 @@ fn answer<'n>(
         custom_metrics: Cell::of(metrics),
         depth: Cell::Int(scope.depth),
         path: Cell::Str(path),
+        segments: Cell::Null,
+        keyframes: Cell::Null,
         tail: TailRow {
             extra: extra.map_or(Cell::Null, Cell::Text),
             line_number: Cell::Int(r.line),

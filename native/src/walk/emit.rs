@@ -4,8 +4,8 @@
 
 use crate::json::Node;
 use crate::tables::{
-    push, BadColumn, Cell, ClassificationRow, DataRowRow, LabelRefRow, LabelRow, ObjectRow,
-    RelationshipRow, TableBuilders, VideoFrameRow,
+    push, BadColumn, Cell, ClassificationRow, DataRowRow, LabelRefRow, LabelRow, ObjectRow, RelationshipRow,
+    TableBuilders, VideoFrameRow,
 };
 
 /// Which label or prediction rows belong to, and the line they came from.
@@ -48,11 +48,7 @@ macro_rules! emitter {
 impl<'t> Emit<'t> {
     pub fn new(t: &'t mut TableBuilders) -> Self {
         let start = t.rows();
-        Emit {
-            t,
-            start,
-            bad: None,
-        }
+        Emit { t, start, bad: None }
     }
 
     fn note(&mut self, table: usize, bad: Option<BadColumn>) {

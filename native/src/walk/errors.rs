@@ -116,9 +116,6 @@ mod tests {
             .within("[2]")
             .within("annotations.objects");
         assert_eq!(e.path, "annotations.objects[2].bounding_box");
-        assert_eq!(
-            FieldError::new("", "x").within("labels[0]").path,
-            "labels[0]"
-        );
+        assert_eq!(FieldError::new("", "x").within("labels[0]").path, "labels[0]");
     }
 }

@@ -5,19 +5,20 @@
 use super::classifications::{walk_classifications, Scope};
 use super::emit::{Emit, Ref};
 use super::errors::{get, object_items, want_object, At, FieldError, Walk};
-use super::geometry::read_geometry;
+use super::geometry::{read_geometry, Known};
 use super::values::{all_known, all_known_by, py_str, timestamp, Extra};
 use super::video::{walk_dicom, walk_video, KeyFrames};
 use crate::json::{write_json, Node};
 use crate::tables::{Cell, LabelRow, ObjectRow, RelationshipRow, TailRow};
 
-const LABEL_FIELDS: [&str; 6] = [
+const LABEL_FIELDS: [&str; 7] = [
     "label_kind",
     "version",
     "id",
     "annotations",
     "label_details",
     "performance_details",
+    "z_order",
 ];
 const ANNOTATION_FIELDS: [&str; 7] = [
     "objects",
@@ -46,7 +47,16 @@ const DETAIL_FIELDS: [&str; 5] = [
     "content_last_updated_at",
     "reviews",
 ];
-const PERFORMANCE_FIELDS: [&str; 3] = ["seconds_to_create", "seconds_to_review", "skipped"];
+const PERFORMANCE_FIELDS: [&str; 6] = [
+    "seconds_to_create",
+    "seconds_to_review",
+    "skipped",
+    "consensus_score",
+    "benchmark_score",
+    "benchmark_reference_label",
+];
+/// custom_metrics items.
+pub const METRIC_FIELDS: [&str; 2] = ["name", "value"];
 const RELATIONSHIP_FIELDS: [&str; 8] = [
     "feature_id",
     "feature_schema_id",
@@ -92,27 +102,17 @@ pub fn walk_label<'n>(
         walk_objects(objects, em, &r).at("annotations.objects")?;
     }
     let groups = ann.get("groups").filter(|g| g.truthy());
-    if groups.is_none()
-        && (ann.get("frames").is_some() || ann.get("key_frame_feature_map").is_some())
-    {
+    if groups.is_none() && (ann.get("frames").is_some() || ann.get("key_frame_feature_map").is_some()) {
         let frames = or_empty(ann.get("frames"));
         let segments = or_empty(ann.get("segments"));
         let key_frames = KeyFrames::Map(or_empty(ann.get("key_frame_feature_map")));
-        frame_count =
-            Some(walk_video(frames, segments, &key_frames, &r, None, em).at("annotations")?);
+        frame_count = Some(walk_video(frames, segments, &key_frames, &r, None, em).at("annotations")?);
     }
     if let Some(groups) = groups {
         frame_count = Some(frame_count.unwrap_or(0) + walk_dicom(ann, groups, &r, em)?);
     }
     if let Some(classes) = ann.get("classifications").filter(|c| c.truthy()) {
-        walk_classifications(
-            classes,
-            em,
-            &r,
-            Scope::top(),
-            None,
-            "annotations.classifications",
-        )?;
+        walk_classifications(classes, em, &r, Scope::top(), None, "annotations.classifications")?;
     }
     if let Some(rels) = ann.get("relationships").filter(|r| r.truthy()) {
         walk_relationships(rels, em, &r).at("annotations.relationships")?;
@@ -143,19 +143,17 @@ pub fn walk_label<'n>(
         details.get("content_last_updated_at"),
         "label_details.content_last_updated_at",
     )?;
-    let reviews = details
-        .get("reviews")
-        .filter(|v| !v.is_null())
-        .map_or(Cell::Null, |v| {
-            let mut text = String::new();
-            write_json(v, &mut text);
-            Cell::Text(text)
-        });
+    let reviews = details.get("reviews").filter(|v| !v.is_null()).map_or(Cell::Null, |v| {
+        let mut text = String::new();
+        write_json(v, &mut text);
+        Cell::Text(text)
+    });
     let now = em.rows();
     let row = LabelRow {
         label_ref: r.row(),
         label_kind: Cell::of(label.get("label_kind")),
         version: Cell::of(label.get("version")),
+        z_order: Cell::of(label.get("z_order")),
         created_at,
         updated_at,
         created_by: Cell::of(details.get("created_by")),
@@ -164,6 +162,9 @@ pub fn walk_label<'n>(
         seconds_to_create: Cell::of(perf.get("seconds_to_create")),
         seconds_to_review: Cell::of(perf.get("seconds_to_review")),
         skipped: Cell::of(perf.get("skipped")),
+        consensus_score: Cell::of(perf.get("consensus_score")),
+        benchmark_score: Cell::of(perf.get("benchmark_score")),
+        benchmark_reference_label: Cell::of(perf.get("benchmark_reference_label")),
         object_count: Cell::Int((now[2] - before[2]) as i64),
         classification_count: Cell::Int((now[3] - before[3]) as i64),
         relationship_count: Cell::Int((now[5] - before[5]) as i64),
@@ -184,16 +185,24 @@ fn walk_objects<'n>(objects: &'n Node<'n>, em: &mut Emit<'_>, r: &Ref<'n>) -> Wa
     Ok(())
 }
 
+/// An object row's `extra`: unknown object fields, unknown keys inside its geometry payload and
+/// inside its custom_metrics items; null in the common case, checked cheaply.
+pub fn object_extra<'n>(o: &Node<'_>, known: Known, geometry: Extra, metrics: Option<&Node<'_>>) -> Cell<'n> {
+    let metrics = metrics.filter(|m| m.truthy());
+    if geometry.is_empty() && metrics.is_none() && all_known_by(o, |k| known.contains(k)) {
+        return Cell::Null;
+    }
+    let mut e = Extra::default();
+    e.unknown_by("object", o, |k| known.contains(k));
+    e.append(geometry);
+    e.items("custom_metrics", metrics, &METRIC_FIELDS);
+    e.finish().map_or(Cell::Null, Cell::Text)
+}
+
 fn object<'n>(o: &'n Node<'n>, em: &mut Emit<'_>, r: &Ref<'n>) -> Walk {
-    let (geometry, known) = read_geometry(o)?;
+    let (geometry, known, geometry_extra) = read_geometry(o)?;
     let fid = o.get("feature_id");
-    let extra = if all_known_by(o, |k| known.contains(k)) {
-        Cell::Null
-    } else {
-        let mut e = Extra::default();
-        e.unknown_by("object", o, |k| known.contains(k));
-        e.finish().map_or(Cell::Null, Cell::Text)
-    };
+    let extra = object_extra(o, known, geometry_extra, o.get("custom_metrics"));
     let row = ObjectRow {
         label_ref: r.row(),
         feature_id: Cell::of(fid),

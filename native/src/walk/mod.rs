@@ -99,14 +99,7 @@ fn memchr_newline(s: &[u8]) -> Option<usize> {
 
 /// One line under `catch_unwind`: a panic becomes a quarantine record, and the rows the line had
 /// appended are taken back.
-fn walk_guarded(
-    raw: &[u8],
-    n: u64,
-    opts: &WalkOptions,
-    out: &mut ChunkOutput,
-    arena: &Bump,
-    tx: &mut LineTx,
-) {
+fn walk_guarded(raw: &[u8], n: u64, opts: &WalkOptions, out: &mut ChunkOutput, arena: &Bump, tx: &mut LineTx) {
     tx.clear();
     let result = catch_unwind(AssertUnwindSafe(|| walk_line(raw, n, opts, out, arena, tx)));
     if result.is_err() {
@@ -117,14 +110,7 @@ fn walk_guarded(
     }
 }
 
-fn walk_line(
-    raw: &[u8],
-    n: u64,
-    opts: &WalkOptions,
-    out: &mut ChunkOutput,
-    arena: &Bump,
-    tx: &mut LineTx,
-) {
+fn walk_line(raw: &[u8], n: u64, opts: &WalkOptions, out: &mut ChunkOutput, arena: &Bump, tx: &mut LineTx) {
     let refuse = |out: &mut ChunkOutput, problem: String| {
         let runs = opts.only_model_run.iter().cloned().collect();
         quarantine(out, n, raw, FieldError::new("", problem), runs)
@@ -143,13 +129,7 @@ fn walk_line(
             tx.rollback(out);
             let name = bad.name();
             let reason = format!("column {name}: a value this column's type cannot hold");
-            quarantine(
-                out,
-                n,
-                raw,
-                FieldError::new(name, reason),
-                runs_named_by(&node, opts),
-            );
+            quarantine(out, n, raw, FieldError::new(name, reason), runs_named_by(&node, opts));
         }
         Err(e) => {
             tx.rollback(out);
@@ -209,8 +189,7 @@ impl LineTx {
         if !self.touched().iter().any(|(r, _, _)| r == run) {
             let created = !out.partitions.contains_key(run);
             if created {
-                out.partitions
-                    .insert(run.to_string(), TableBuilders::default());
+                out.partitions.insert(run.to_string(), TableBuilders::default());
             }
             let rows = out.partitions[run].rows();
             if self.len == self.touched.len() {
@@ -263,11 +242,7 @@ fn flatten_line<'n>(
     let mut runs: Vec<(&'n str, Option<Misfit>)> = Vec::new();
     let mut skipped: Vec<&'n str> = Vec::new();
     for_each_run(obj, |entry| {
-        if opts
-            .only_model_run
-            .as_deref()
-            .is_some_and(|only| only != entry.run_id)
-        {
+        if opts.only_model_run.as_deref().is_some_and(|only| only != entry.run_id) {
             skipped.push(entry.run_id);
             return Ok(());
         }

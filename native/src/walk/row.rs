@@ -27,7 +27,15 @@ const DETAILS_FIELDS: [&str; 6] = [
     "last_activity_at",
     "created_by",
 ];
-const MEDIA_FIELDS: [&str; 5] = ["mime_type", "width", "height", "frame_rate", "frame_count"];
+const MEDIA_FIELDS: [&str; 7] = [
+    "mime_type",
+    "width",
+    "height",
+    "frame_rate",
+    "frame_count",
+    "asset_type",
+    "exif_rotation",
+];
 const MODEL_FIELDS: [&str; 4] = ["model_name", "name", "model_runs", "runs"];
 const RUN_FIELDS: [&str; 7] = [
     "model_run_name",
@@ -39,7 +47,9 @@ const RUN_FIELDS: [&str; 7] = [
     "data_split",
 ];
 const ATTACHMENT_FIELDS: [&str; 4] = ["type", "value", "name", "id"];
-const METADATA_FIELDS: [&str; 4] = ["schema_id", "schema_name", "value", "value_name"];
+const METADATA_FIELDS: [&str; 5] = ["schema_id", "schema_name", "schema_kind", "value", "value_name"];
+const EMBEDDING_FIELDS: [&str; 5] = ["id", "name", "dimensions", "is_custom", "values"];
+const VECTOR_FIELDS: [&str; 1] = ["value"];
 const SHAPES: [(&str, &str); 2] = [("experiments", "runs"), ("models", "model_runs")];
 
 /// One (model, run) entry of a line.
@@ -61,20 +71,13 @@ pub fn for_each_run<'n>(obj: &'n Node<'n>, mut visit: impl FnMut(RunEntry<'n>) -
         let Node::Obj(models) = models else {
             return Err(FieldError::new(
                 top,
-                format!(
-                    "expected an object keyed by model id, got {}",
-                    models.py_type()
-                ),
+                format!("expected an object keyed by model id, got {}", models.py_type()),
             ));
         };
         for (model_id, model) in models.iter() {
             let mut runs = model.get(runs_key).filter(|r| !r.is_null());
             if runs.is_none() && model.fields().is_some() {
-                runs = model.get(if runs_key == "runs" {
-                    "model_runs"
-                } else {
-                    "runs"
-                });
+                runs = model.get(if runs_key == "runs" { "model_runs" } else { "runs" });
             }
             let Some(Node::Obj(runs)) = runs else {
                 return Err(FieldError::new(
@@ -134,22 +137,35 @@ fn or<'n>(a: Option<&'n Node<'n>>, b: Option<&'n Node<'n>>) -> Option<&'n Node<'
     }
 }
 
-fn list_of_objects<'n>(
-    items: Option<&'n Node<'n>>,
-    name: &str,
-    known: &[&str],
-) -> Walk<(Cell<'n>, Option<&'n Node<'n>>)> {
+/// A list of objects for a list<struct> column (their unknown keys go to `extra` by the caller).
+fn list_of_objects<'n>(items: Option<&'n Node<'n>>, name: &str) -> Walk<Cell<'n>> {
     let Some(items) = items.filter(|i| i.truthy()) else {
-        return Ok((Cell::Null, None));
+        return Ok(Cell::Null);
     };
-    let Node::Arr(list) = items else {
-        return Err(FieldError::new(name, "expected a list of objects"));
-    };
-    if !list.iter().all(|i| i.fields().is_some()) {
-        return Err(FieldError::new(name, "expected a list of objects"));
+    match items {
+        Node::Arr(list) if list.iter().all(|i| i.fields().is_some()) => Ok(Cell::Json(items)),
+        _ => Err(FieldError::new(name, "expected a list of objects")),
     }
-    let odd = list.iter().any(|i| !super::values::all_known(i, known));
-    Ok((Cell::Json(items), odd.then_some(items)))
+}
+
+/// media_attributes.exif_rotation: a string of digits ("1", 2023 exports) or an integer (2025).
+fn exif_rotation<'n>(value: Option<&'n Node<'n>>) -> Walk<Cell<'n>> {
+    match value {
+        None | Some(Node::Null) => Ok(Cell::Null),
+        Some(v @ (Node::Int(_) | Node::UInt(_))) => Ok(Cell::Json(v)),
+        Some(Node::Str(s)) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => {
+            // Beyond int64 it cannot fit the int32 column either.
+            Ok(s.parse::<i64>().map_or(Cell::Str(""), Cell::Int))
+        }
+        Some(v) => {
+            let mut shown = String::new();
+            super::values::py_str(Some(v), &mut shown);
+            Err(FieldError::new(
+                "media_attributes.exif_rotation",
+                format!("expected an integer or a string of digits, got {shown:.40}"),
+            ))
+        }
+    }
 }
 
 /// Python's `_embeddings` check: `[{..., values: [{value}]}]`. A value that is not iterable at all
@@ -170,10 +186,7 @@ fn check_embeddings(items: Option<&Node<'_>>) -> Walk {
         other => {
             return Err(FieldError::new(
                 "",
-                format!(
-                    "could not flatten this line: {} is not iterable",
-                    other.py_type()
-                ),
+                format!("could not flatten this line: {} is not iterable", other.py_type()),
             ))
         }
     };
@@ -189,10 +202,7 @@ fn check_embeddings(items: Option<&Node<'_>>) -> Walk {
             Some(other) => {
                 return Err(FieldError::new(
                     "",
-                    format!(
-                        "could not flatten this line: {} is not iterable",
-                        other.py_type()
-                    ),
+                    format!("could not flatten this line: {} is not iterable", other.py_type()),
                 ))
             }
         }
@@ -205,10 +215,7 @@ pub fn line_head<'n>(obj: &'n Node<'n>, line: i64) -> Walk<(LineHead<'n>, Extra)
     if obj.fields().is_none() {
         return Err(FieldError::new(
             "",
-            format!(
-                "line is a JSON {}, expected an object (one data row)",
-                obj.py_type()
-            ),
+            format!("line is a JSON {}, expected an object (one data row)", obj.py_type()),
         ));
     }
     let dr = obj
@@ -227,13 +234,8 @@ pub fn line_head<'n>(obj: &'n Node<'n>, line: i64) -> Walk<(LineHead<'n>, Extra)
     if media.fields().is_none() {
         return Err(FieldError::new("media_attributes", "expected an object"));
     }
-    let (attachments, odd_attachments) =
-        list_of_objects(obj.get("attachments"), "attachments", &ATTACHMENT_FIELDS)?;
-    let (metadata, odd_metadata) = list_of_objects(
-        obj.get("metadata_fields"),
-        "metadata_fields",
-        &METADATA_FIELDS,
-    )?;
+    let attachments = list_of_objects(obj.get("attachments"), "attachments")?;
+    let metadata = list_of_objects(obj.get("metadata_fields"), "metadata_fields")?;
     let row_data = match dr.get("row_data") {
         None | Some(Node::Null) => Cell::Null,
         Some(v @ Node::Str(_)) => Cell::Json(v),
@@ -245,10 +247,8 @@ pub fn line_head<'n>(obj: &'n Node<'n>, line: i64) -> Walk<(LineHead<'n>, Extra)
     };
     let created_at = timestamp(details.get("created_at"), "data_row.details.created_at")?;
     let updated_at = timestamp(details.get("updated_at"), "data_row.details.updated_at")?;
-    let last_activity_at = timestamp(
-        details.get("last_activity_at"),
-        "data_row.details.last_activity_at",
-    )?;
+    let last_activity_at = timestamp(details.get("last_activity_at"), "data_row.details.last_activity_at")?;
+    let exif = exif_rotation(media.get("exif_rotation"))?;
     check_embeddings(obj.get("embeddings"))?;
     let embeddings = obj.get("embeddings").filter(|e| e.truthy());
 
@@ -256,8 +256,14 @@ pub fn line_head<'n>(obj: &'n Node<'n>, line: i64) -> Walk<(LineHead<'n>, Extra)
     extra.unknown("top", obj, &TOP_FIELDS);
     extra.unknown("data_row", dr, &DATA_ROW_FIELDS);
     extra.unknown("details", details, &DETAILS_FIELDS);
-    extra.value("attachments", odd_attachments);
-    extra.value("metadata_fields", odd_metadata);
+    extra.items("attachments", obj.get("attachments"), &ATTACHMENT_FIELDS);
+    extra.items("metadata_fields", obj.get("metadata_fields"), &METADATA_FIELDS);
+    extra.items("embeddings", embeddings, &EMBEDDING_FIELDS);
+    if let Some(Node::Arr(list)) = embeddings {
+        for (i, e) in list.iter().enumerate() {
+            extra.items(&format!("embeddings[{i}].values"), e.get("values"), &VECTOR_FIELDS);
+        }
+    }
 
     let row = DataRowRow {
         data_row_id: Cell::Str(data_row_id),
@@ -275,6 +281,8 @@ pub fn line_head<'n>(obj: &'n Node<'n>, line: i64) -> Walk<(LineHead<'n>, Extra)
         height: Cell::of(media.get("height")),
         frame_rate: Cell::of(media.get("frame_rate")),
         frame_count: Cell::of(media.get("frame_count")),
+        asset_type: Cell::of(media.get("asset_type")),
+        exif_rotation: exif,
         media_attributes_extra: unknown_json(media, &MEDIA_FIELDS).map_or(Cell::Null, Cell::Text),
         attachments,
         metadata_fields: metadata,
@@ -305,6 +313,8 @@ fn copy_row<'n>(r: &DataRowRow<'n>) -> DataRowRow<'n> {
         height: r.height.clone(),
         frame_rate: r.frame_rate.clone(),
         frame_count: r.frame_count.clone(),
+        asset_type: r.asset_type.clone(),
+        exif_rotation: r.exif_rotation.clone(),
         media_attributes_extra: r.media_attributes_extra.clone(),
         attachments: r.attachments.clone(),
         metadata_fields: r.metadata_fields.clone(),
@@ -338,16 +348,12 @@ pub fn walk_run<'n>(
         match items {
             Node::Arr(list) => {
                 for (i, label) in list.iter().enumerate() {
-                    walk_label(label, source, head.data_row_id, em, line)
-                        .at_with(|| format!("{key}[{i}]"))?;
+                    walk_label(label, source, head.data_row_id, em, line).at_with(|| format!("{key}[{i}]"))?;
                 }
                 counts[k] = list.len() as i64;
             }
             Node::Obj(_) | Node::Str(_) => {
-                return Err(FieldError::new(
-                    format!("{key}[0]"),
-                    "expected an object, got a string",
-                ));
+                return Err(FieldError::new(format!("{key}[0]"), "expected an object, got a string"));
             }
             other => return Err(want_array(other)),
         }
@@ -373,12 +379,7 @@ pub fn walk_run<'n>(
 }
 
 /// The data_rows row of a line that names no run, attributed to the run being materialized.
-pub fn attributed_row<'n>(
-    head: &LineHead<'n>,
-    line_extra: Extra,
-    split: Option<&'n str>,
-    em: &mut Emit<'_>,
-) {
+pub fn attributed_row<'n>(head: &LineHead<'n>, line_extra: Extra, split: Option<&'n str>, em: &mut Emit<'_>) {
     let mut row = copy_row(&head.row);
     row.split = Cell::opt_str(split);
     row.label_count = Cell::Int(0);

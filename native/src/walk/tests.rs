@@ -52,11 +52,7 @@ fn seed_fixture_lands_alike_in_both_shapes() {
         &experiments.iter().map(String::as_str).collect::<Vec<_>>(),
         &WalkOptions::default(),
     );
-    assert!(
-        a.quarantine.is_empty() && b.quarantine.is_empty(),
-        "{:?}",
-        a.quarantine
-    );
+    assert!(a.quarantine.is_empty() && b.quarantine.is_empty(), "{:?}", a.quarantine);
     assert_eq!(a.lines, 5);
     assert_eq!(
         a.partitions.keys().collect::<Vec<_>>(),
@@ -70,12 +66,7 @@ fn seed_fixture_lands_alike_in_both_shapes() {
             assert_eq!(ta[t].num_rows(), tb[t].num_rows());
             total[t] += ta[t].num_rows();
             for i in 0..ta[t].num_rows() {
-                assert_eq!(
-                    row_json(&ta[t], i),
-                    row_json(&tb[t], i),
-                    "{} row {i}",
-                    TABLE_NAMES[t]
-                );
+                assert_eq!(row_json(&ta[t], i), row_json(&tb[t], i), "{} row {i}", TABLE_NAMES[t]);
             }
         }
     }
@@ -123,11 +114,7 @@ fn every_geometry_kind_reads_its_key() {
     let mut out = walk(&[&line_with(&ann)], &WalkOptions::default());
     assert!(out.quarantine.is_empty(), "{:?}", out.quarantine);
     let o = &tables(&mut out, RUN)[2];
-    let col = |name: &str| {
-        (0..o.num_rows())
-            .map(|i| cell(o, name, i))
-            .collect::<Vec<_>>()
-    };
+    let col = |name: &str| (0..o.num_rows()).map(|i| cell(o, name, i)).collect::<Vec<_>>();
     assert_eq!(
         col("geometry_kind"),
         [
@@ -149,10 +136,7 @@ fn every_geometry_kind_reads_its_key() {
     assert_eq!(col("mask_color_rgb")[3], "[1,2,3]");
     assert_eq!(col("text")[6], "\"one two\"");
     assert_eq!(col("page_number")[6], "4");
-    assert_eq!(
-        col("geojson")[7],
-        r#""{\"type\":\"Point\",\"coordinates\":[1.5,2]}""#
-    );
+    assert_eq!(col("geojson")[7], r#""{\"type\":\"Point\",\"coordinates\":[1.5,2]}""#);
     assert_eq!(col("message_id")[8], "\"m1\"");
     assert_eq!(col("message_ids")[9], r#"["m2"]"#);
     assert_eq!(col("message_ids")[10], r#"["a","b"]"#);
@@ -166,11 +150,7 @@ fn nested_classifications_at_every_depth() {
     let mut out = walk(&[&line_with(ann)], &WalkOptions::default());
     assert!(out.quarantine.is_empty(), "{:?}", out.quarantine);
     let c = &tables(&mut out, RUN)[3];
-    let col = |name: &str| {
-        (0..c.num_rows())
-            .map(|i| cell(c, name, i))
-            .collect::<Vec<_>>()
-    };
+    let col = |name: &str| (0..c.num_rows()).map(|i| cell(c, name, i)).collect::<Vec<_>>();
     assert_eq!(
         col("path"),
         [
@@ -182,19 +162,10 @@ fn nested_classifications_at_every_depth() {
         ]
     );
     assert_eq!(col("depth"), ["0", "1", "1", "2", "0"]);
-    assert_eq!(
-        col("parent_feature_id"),
-        ["null", "\"a1\"", "\"a1\"", "\"a3\"", "null"]
-    );
+    assert_eq!(col("parent_feature_id"), ["null", "\"a1\"", "\"a1\"", "\"a3\"", "null"]);
     assert_eq!(
         col("answer_kind"),
-        [
-            "\"radio\"",
-            "\"checklist\"",
-            "\"checklist\"",
-            "\"text\"",
-            "\"unknown\""
-        ]
+        ["\"radio\"", "\"checklist\"", "\"checklist\"", "\"text\"", "\"unknown\""]
     );
     assert_eq!(col("text_content")[3], "\"hi\"");
     // A question with no answer form keeps the whole question.
@@ -250,38 +221,52 @@ fn relationships_of_each_form() {
     let mut out = walk(&[&line_with(ann)], &WalkOptions::default());
     let r = &tables(&mut out, RUN)[5];
     let kinds: Vec<String> = (0..3).map(|i| cell(r, "kind", i)).collect();
-    assert_eq!(
-        kinds,
-        [
-            "\"unidirectional\"",
-            "\"bidirectional\"",
-            "\"bidirectional\""
-        ]
-    );
+    assert_eq!(kinds, ["\"unidirectional\"", "\"bidirectional\"", "\"bidirectional\""]);
     assert_eq!(cell(r, "source_feature_id", 2), "\"e\"");
 }
 
 #[test]
 fn errors_name_the_json_path() {
     let cases = [
-        (r#"{"objects":[{"bounding_box":{"left":1}}]}"#, format!("{PREFIX}.annotations.objects[0].bounding_box")),
-        (r#"{"objects":[{"polygon":{"x":1}}]}"#, format!("{PREFIX}.annotations.objects[0].polygon")),
+        (
+            r#"{"objects":[{"bounding_box":{"left":1}}]}"#,
+            format!("{PREFIX}.annotations.objects[0].bounding_box"),
+        ),
+        (
+            r#"{"objects":[{"polygon":{"x":1}}]}"#,
+            format!("{PREFIX}.annotations.objects[0].polygon"),
+        ),
         (r#"{"frames":{"x1":{}}}"#, format!("{PREFIX}.annotations.frames.x1")),
-        (r#"{"frames":{"1":{"objects":{"o":{"confidence":"high"}}}}}"#, format!("{PREFIX}.annotations.frames.1.objects.o.confidence")),
-        (r#"{"classifications":[{"name":"q","checklist_answers":"ab"}]}"#, format!("{PREFIX}.annotations.classifications[0].checklist_answers[0]")),
-        (r#"{"classifications":[{"radio_answer":{"classifications":[{"radio_answer":5}]}}]}"#, format!("{PREFIX}.annotations.classifications[0].radio_answer.classifications[0].radio_answer")),
-        (r#"{"segments":{"t":[[1]]},"frames":{}}"#, format!("{PREFIX}.annotations.segments.t")),
-        (r#"{"groups":{"Axial":[]}}"#, format!("{PREFIX}.annotations.groups.Axial")),
-        (r#"{"relationships":[3]}"#, format!("{PREFIX}.annotations.relationships[0]")),
+        (
+            r#"{"frames":{"1":{"objects":{"o":{"confidence":"high"}}}}}"#,
+            format!("{PREFIX}.annotations.frames.1.objects.o.confidence"),
+        ),
+        (
+            r#"{"classifications":[{"name":"q","checklist_answers":"ab"}]}"#,
+            format!("{PREFIX}.annotations.classifications[0].checklist_answers[0]"),
+        ),
+        (
+            r#"{"classifications":[{"radio_answer":{"classifications":[{"radio_answer":5}]}}]}"#,
+            format!("{PREFIX}.annotations.classifications[0].radio_answer.classifications[0].radio_answer"),
+        ),
+        (
+            r#"{"segments":{"t":[[1]]},"frames":{}}"#,
+            format!("{PREFIX}.annotations.segments.t"),
+        ),
+        (
+            r#"{"groups":{"Axial":[]}}"#,
+            format!("{PREFIX}.annotations.groups.Axial"),
+        ),
+        (
+            r#"{"relationships":[3]}"#,
+            format!("{PREFIX}.annotations.relationships[0]"),
+        ),
         (r#""text""#, format!("{PREFIX}.annotations.objects")),
     ];
     for (ann, path) in cases {
         let out = walk(&[&line_with(ann)], &WalkOptions::default());
         assert_eq!(only_field(&out).0, path, "{ann}");
-        assert!(
-            out.partitions.is_empty(),
-            "a quarantined line leaves no rows"
-        );
+        assert!(out.partitions.is_empty(), "a quarantined line leaves no rows");
     }
     let top = [
         (r#"[1]"#, ""),
@@ -290,10 +275,7 @@ fn errors_name_the_json_path() {
             r#"{"data_row":{"id":"d","details":{"created_at":"yesterday"}}}"#,
             "data_row.details.created_at",
         ),
-        (
-            r#"{"data_row":{"id":"d"},"attachments":[1]}"#,
-            "attachments",
-        ),
+        (r#"{"data_row":{"id":"d"},"attachments":[1]}"#, "attachments"),
         (r#"{"data_row":{"id":"d"}}"#, "models"),
         (r#"{"data_row":{"id":"d"},"projects":{}}"#, "projects"),
         (
@@ -322,12 +304,9 @@ fn a_value_its_column_cannot_hold_names_the_column() {
             r#"{"objects":[{"bounding_box":{"top":1,"left":1,"height":1,"width":1},"page_number":2147483648}]}"#,
             "objects.page_number",
         ),
-        (
-            r#"{"objects":[{"point":{"x":true,"y":1}}]}"#,
-            "objects.point_x",
-        ),
+        (r#"{"objects":[{"point":{"x":true,"y":1}}]}"#, "objects.point_x"),
         (r#"{"objects":[{"name":5}]}"#, "objects.name"),
-        (r#"{"objects":[{"polygon":[[1,2]]}]}"#, "objects.points"),
+        (r#"{"objects":[{"polygon":["xy"]}]}"#, "objects.points"),
         (
             r#"{"classifications":[{"name":"q","radio_answer":{"name":"a","confidence":"x"}}]}"#,
             "classifications.confidence",
@@ -360,15 +339,13 @@ fn a_quarantined_line_takes_back_its_rows_only() {
     let mut out = walk(&[&good, &bad, &good], &WalkOptions::default());
     assert_eq!(out.quarantine[0].line, 2);
     assert_eq!(out.quarantine[0].raw, bad.as_bytes());
-    assert_eq!(
-        tables(&mut out, RUN).map(|b| b.num_rows()),
-        [2, 2, 2, 0, 0, 0]
-    );
+    assert_eq!(tables(&mut out, RUN).map(|b| b.num_rows()), [2, 2, 2, 0, 0, 0]);
 }
 
 #[test]
 fn timestamps_and_splits_and_attribution() {
-    let line = r#"{"data_row":{"id":"dr9","details":{"created_at":"2023-02-08","updated_at":"2023-02-08T10:00:00+01:00"}}}"#;
+    let line =
+        r#"{"data_row":{"id":"dr9","details":{"created_at":"2023-02-08","updated_at":"2023-02-08T10:00:00+01:00"}}}"#;
     let opts = WalkOptions {
         only_model_run: Some(RUN.into()),
         splits: Some(HashMap::from([("dr9".to_string(), "TEST".to_string())])),
@@ -390,10 +367,7 @@ fn only_the_materialized_run_is_kept_and_others_counted() {
     };
     let out = walk(&[line, line], &opts);
     assert_eq!(out.partitions.keys().collect::<Vec<_>>(), ["b"]);
-    assert_eq!(
-        out.skipped_runs,
-        BTreeMap::from([("a".into(), 2), ("c".into(), 2)])
-    );
+    assert_eq!(out.skipped_runs, BTreeMap::from([("a".into(), 2), ("c".into(), 2)]));
     let all = walk(&[line], &WalkOptions::default());
     assert_eq!(all.partitions.keys().collect::<Vec<_>>(), ["a", "b", "c"]);
 }
@@ -429,4 +403,48 @@ fn garbage_never_panics() {
     }
     assert_eq!(out.quarantine.len(), inputs.len());
     assert!(out.quarantine.iter().all(|q| !q.reason.is_empty()));
+}
+
+#[test]
+fn schema_2_fields_and_nothing_dropped_inside_payloads() {
+    let ann = r#"{"objects":[{"feature_id":"o1","bounding_box":{"top":1,"left":1,"height":1,"width":1,"rotation":9},"custom_metrics":[{"name":"iou","value":0.5,"unit":"%"}]},{"feature_id":"o2","polygon":[{"x":1,"y":2,"z":3},{"x":4,"y":5}]},{"feature_id":"o3","ranked_messages":{"parent_message_id":"p","ranked_messages":[{"message_id":"a","order":2,"model_config_name":"m-a"},{"message_id":"b","order":1},{"message_id":"c","order":2}]}}]}"#;
+    let line = format!(
+        r#"{{"data_row":{{"id":"dr1"}},"media_attributes":{{"asset_type":"image","exif_rotation":"6"}},"metadata_fields":[{{"schema_id":"s","schema_kind":"CustomMetadataString","value":"x","note":1}}],"experiments":{{"m1":{{"runs":{{"{RUN}":{{"labels":[{{"id":"l1","z_order":3,"performance_details":{{"consensus_score":0.9,"benchmark_reference_label":"l0"}},"annotations":{ann}}}]}}}}}}}}}}"#
+    );
+    let mut out = walk(&[&line], &WalkOptions::default());
+    assert!(out.quarantine.is_empty(), "{:?}", out.quarantine);
+    let t = tables(&mut out, RUN);
+    assert_eq!(cell(&t[0], "asset_type", 0), "\"image\"");
+    assert_eq!(cell(&t[0], "exif_rotation", 0), "6");
+    assert_eq!(
+        cell(&t[0], "metadata_fields", 0),
+        r#"[{"schema_id":"s","schema_name":null,"schema_kind":"CustomMetadataString","value":"x","value_name":null}]"#
+    );
+    assert_eq!(cell(&t[0], "extra", 0), r#""{\"metadata_fields[0]\":{\"note\":1}}""#);
+    assert_eq!(cell(&t[1], "z_order", 0), "3");
+    assert_eq!(cell(&t[1], "consensus_score", 0), "0.9");
+    assert_eq!(cell(&t[1], "benchmark_reference_label", 0), "\"l0\"");
+    let o = &t[2];
+    assert_eq!(
+        cell(o, "extra", 0),
+        r#""{\"bounding_box\":{\"rotation\":9},\"custom_metrics[0]\":{\"unit\":\"%\"}}""#
+    );
+    assert_eq!(cell(o, "extra", 1), r#""{\"polygon[0]\":{\"z\":3}}""#);
+    // Ranked by order, ties in exported order; orders and configs in the same positions.
+    assert_eq!(cell(o, "message_ids", 2), r#"["b","a","c"]"#);
+    assert_eq!(cell(o, "message_orders", 2), "[1,2,2]");
+    assert_eq!(cell(o, "model_config_names", 2), r#"[null,"m-a",null]"#);
+    let bad = walk(
+        &[&line_with(r#"{"objects":[{"polygon":[{"x":1},3]}]}"#)],
+        &WalkOptions::default(),
+    );
+    assert_eq!(
+        only_field(&bad).0,
+        format!("{PREFIX}.annotations.objects[0].polygon[1]")
+    );
+    let float_exif = line.replace(r#""exif_rotation":"6""#, r#""exif_rotation":6.5"#);
+    assert_eq!(
+        only_field(&walk(&[&float_exif], &WalkOptions::default())).0,
+        "media_attributes.exif_rotation"
+    );
 }

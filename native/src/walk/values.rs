@@ -25,10 +25,7 @@ fn bad_timestamp(field: &str, value: Option<&Node<'_>>) -> FieldError {
         write_json(v, &mut shown);
     }
     let shown: String = shown.chars().take(80).collect();
-    FieldError::new(
-        field,
-        format!("expected an ISO-8601 timestamp, got {shown}"),
-    )
+    FieldError::new(field, format!("expected an ISO-8601 timestamp, got {shown}"))
 }
 
 /// Python 3.11's `datetime.fromisoformat`, followed by Arrow's conversion to UTC microseconds
@@ -67,11 +64,7 @@ pub fn parse_iso(s: &str) -> Option<i64> {
     if p != sep || p > b.len() {
         return None;
     }
-    if !(1..=9999).contains(&year)
-        || !(1..=12).contains(&month)
-        || day < 1
-        || day > days_in_month(year, month)
-    {
+    if !(1..=9999).contains(&year) || !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
         return None;
     }
     let mut micros = days_from_civil(year, month, day) * 86_400_000_000;
@@ -210,11 +203,7 @@ pub fn py_int(text: &str) -> Option<i128> {
         Some(b'+') => (false, &t[1..]),
         _ => (false, t),
     };
-    if digits.is_empty()
-        || digits.starts_with('_')
-        || digits.ends_with('_')
-        || digits.contains("__")
-    {
+    if digits.is_empty() || digits.starts_with('_') || digits.ends_with('_') || digits.contains("__") {
         return None;
     }
     let mut v: i128 = 0;
@@ -285,6 +274,34 @@ impl Extra {
         self.unknown_by(name, obj, |k| known.contains(&k))
     }
 
+    /// The unknown keys of each object in `items` (a list that lands in a list<struct> column, which
+    /// would drop them), each as a part named `<name>[<i>]`; as Python's `item_extras`.
+    pub fn items(&mut self, name: &str, items: Option<&Node<'_>>, known: &[&str]) {
+        let Some(Node::Arr(items)) = items else { return };
+        for (i, item) in items.iter().enumerate() {
+            if item.fields().is_some() && !all_known(item, known) {
+                self.unknown(&format!("{name}[{i}]"), item, known);
+            }
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.text.is_empty()
+    }
+
+    /// The parts of `other`, after this one's.
+    pub fn append(&mut self, other: Extra) {
+        if other.text.is_empty() {
+            return;
+        }
+        if self.text.is_empty() {
+            self.text = other.text;
+        } else {
+            self.text.push(',');
+            self.text.push_str(&other.text[1..]);
+        }
+    }
+
     /// As `unknown`, with the known fields told by `is_known`.
     pub fn unknown_by(&mut self, name: &str, obj: &Node<'_>, is_known: impl Fn(&str) -> bool) {
         let Some(fields) = obj.fields() else { return };
@@ -334,8 +351,7 @@ pub fn all_known(obj: &Node<'_>, known: &[&str]) -> bool {
 }
 
 pub fn all_known_by(obj: &Node<'_>, is_known: impl Fn(&str) -> bool) -> bool {
-    obj.fields()
-        .is_none_or(|f| f.iter().all(|(k, _)| is_known(k)))
+    obj.fields().is_none_or(|f| f.iter().all(|(k, _)| is_known(k)))
 }
 
 #[cfg(test)]
@@ -369,10 +385,7 @@ mod tests {
             ("2023-01-15T12:+00:00", Some(1673784000000000)),
             ("0001-01-01T00:00+01:00", Some(-62135600400000000)),
             ("2023-01-15T10:20:30+24:00", None),
-            (
-                "2023-01-15T10:20:30+23:59:59.999999",
-                Some(1673691631000000),
-            ),
+            ("2023-01-15T10:20:30+23:59:59.999999", Some(1673691631000000)),
         ] {
             assert_eq!(parse_iso(s), want, "{s}");
         }
@@ -395,10 +408,7 @@ mod tests {
         let mut e = Extra::default();
         e.unknown("object", &obj, &["a"]);
         e.value("odd", Some(&Node::Arr(&[])));
-        assert_eq!(
-            e.finish().unwrap(),
-            r#"{"object":{"z":[1.5,"é"],"b":null}}"#
-        );
+        assert_eq!(e.finish().unwrap(), r#"{"object":{"z":[1.5,"é"],"b":null}}"#);
         assert!(Extra::default().finish().is_none());
     }
 }

@@ -7,8 +7,9 @@ use super::classifications::{walk_classifications, Scope};
 use super::emit::{Emit, Ref};
 use super::errors::{get, py_iter, want_object, At, FieldError, PyIter, Walk};
 use super::geometry::read_geometry;
+use super::labels::object_extra;
 use super::labels::or_empty;
-use super::values::{all_known_by, py_int, Extra};
+use super::values::py_int;
 use crate::json::Node;
 use crate::tables::{Cell, ObjectRow, TailRow, VideoFrameRow};
 
@@ -29,9 +30,7 @@ impl<'n> KeyFrames<'n> {
                 (Node::Obj(_), None) => Ok(None),
                 _ => Err(want_object(m)),
             },
-            KeyFrames::View(v) => {
-                Ok(fid.and_then(|f| v.iter().find(|(k, _)| *k == f).map(|(_, m)| *m)))
-            }
+            KeyFrames::View(v) => Ok(fid.and_then(|f| v.iter().find(|(k, _)| *k == f).map(|(_, m)| *m))),
         }
     }
 
@@ -49,12 +48,7 @@ impl<'n> KeyFrames<'n> {
 
 fn marked<'n>(source: &'n Node<'n>, out: &mut Vec<Fid<'n>>) -> Walk {
     let fields = source.fields().ok_or_else(|| want_object(source))?;
-    out.extend(
-        fields
-            .iter()
-            .filter(|(_, v)| v.truthy())
-            .map(|(k, _)| Some(*k)),
-    );
+    out.extend(fields.iter().filter(|(_, v)| v.truthy()).map(|(k, _)| Some(*k)));
     Ok(())
 }
 
@@ -78,10 +72,7 @@ fn keyframes(marks: Option<&Node<'_>>) -> Walk<HashSet<i128>> {
         Some(Node::Obj(fields)) => {
             for (k, v) in fields.iter() {
                 if v.truthy() {
-                    set.insert(
-                        py_int(k)
-                            .ok_or_else(|| FieldError::new("", "frame key is not an integer"))?,
-                    );
+                    set.insert(py_int(k).ok_or_else(|| FieldError::new("", "frame key is not an integer"))?);
                 }
             }
         }
@@ -100,12 +91,7 @@ fn keyframes(marks: Option<&Node<'_>>) -> Walk<HashSet<i128>> {
                     );
                 }
             }
-            _ => {
-                return Err(FieldError::new(
-                    "",
-                    format!("expected an array, got {}", m.json_type()),
-                ))
-            }
+            _ => return Err(FieldError::new("", format!("expected an array, got {}", m.json_type()))),
         },
         _ => {}
     }
@@ -141,9 +127,7 @@ pub fn walk_video<'n>(
     let mut track_index: HashMap<Fid<'n>, usize> = HashMap::new();
 
     for (fkey, frame) in frame_list {
-        let n = py_int(fkey).ok_or_else(|| {
-            FieldError::new(format!("frames.{fkey}"), "frame key is not an integer")
-        })?;
+        let n = py_int(fkey).ok_or_else(|| FieldError::new(format!("frames.{fkey}"), "frame key is not an integer"))?;
         walk_frame(
             n,
             frame,
@@ -176,19 +160,8 @@ fn walk_frame<'n>(
     let objs = get(frame, "objects")?.filter(|o| o.truthy());
     if let Some(objs) = objs {
         let mut one = |key: ObjKey<'n>, o: &'n Node<'n>| -> Walk {
-            frame_object(
-                n,
-                key,
-                o,
-                key_frames,
-                r,
-                group,
-                em,
-                keyframe_sets,
-                tracks,
-                track_index,
-            )
-            .at_with(|| format!("objects.{key}"))
+            frame_object(n, key, o, key_frames, r, group, em, keyframe_sets, tracks, track_index)
+                .at_with(|| format!("objects.{key}"))
         };
         match objs {
             Node::Obj(fields) => {
@@ -203,10 +176,7 @@ fn walk_frame<'n>(
                     }
                 }
                 PyIter::Strings(_) => {
-                    return Err(FieldError::new(
-                        "objects.0",
-                        "expected an object, got a string",
-                    ));
+                    return Err(FieldError::new("objects.0", "expected an object, got a string"));
                 }
             },
         }
@@ -271,15 +241,9 @@ fn frame_object<'n>(
         slot.insert(keyframes(key_frames.get(fid)?)?);
     }
     let keyframe = keyframe_sets[&fid].contains(&n);
-    let (geometry, known) = read_geometry(o)?;
+    let (geometry, known, geometry_extra) = read_geometry(o)?;
     let confidence = o.get("confidence");
-    let extra = if all_known_by(o, |k| known.contains(k)) {
-        Cell::Null
-    } else {
-        let mut e = Extra::default();
-        e.unknown_by("object", o, |k| known.contains(k));
-        e.finish().map_or(Cell::Null, Cell::Text)
-    };
+    let extra = object_extra(o, known, geometry_extra, o.get("custom_metrics"));
     let row = VideoFrameRow {
         label_ref: r.row(),
         frame: frame_cell(n),
@@ -372,10 +336,7 @@ fn py_less(a: &Node<'_>, b: &Node<'_>) -> Walk<bool> {
 }
 
 /// Python's min (or max) of the values: the first extreme one.
-fn extreme<'n>(
-    values: impl Iterator<Item = &'n Node<'n>>,
-    max: bool,
-) -> Walk<Option<&'n Node<'n>>> {
+fn extreme<'n>(values: impl Iterator<Item = &'n Node<'n>>, max: bool) -> Walk<Option<&'n Node<'n>>> {
     let mut best: Option<&Node<'_>> = None;
     for v in values {
         best = match best {
@@ -451,13 +412,22 @@ fn append_tracks<'n>(
             })?),
             None => None,
         };
-        let count = match keyframe_sets.get(&fid) {
-            Some(set) => set.len(),
-            None => keyframes(key_frames.get(fid)?)
-                .map_err(|e| {
-                    FieldError::new(format!("key_frame_feature_map.{}", shown(fid)), e.problem)
-                })?
-                .len(),
+        let computed;
+        let set = match keyframe_sets.get(&fid) {
+            Some(set) => set,
+            None => {
+                computed = keyframes(key_frames.get(fid)?)
+                    .map_err(|e| FieldError::new(format!("key_frame_feature_map.{}", shown(fid)), e.problem))?;
+                &computed
+            }
+        };
+        let count = set.len();
+        let keyframe_list = if set.is_empty() {
+            Cell::Null
+        } else {
+            let mut frames: Vec<i128> = set.iter().copied().collect();
+            frames.sort_unstable();
+            Cell::Frames(frames)
         };
         let (first, last) = match (t, &pairs) {
             (Some(t), _) => (frame_cell(t.first), frame_cell(t.last)),
@@ -477,9 +447,7 @@ fn append_tracks<'n>(
             value: Cell::of(hget("value")),
             annotation_kind: Cell::of(hget("annotation_kind")),
             confidence: match t {
-                Some(t) if t.confidences > 0 => {
-                    Cell::Float(t.confidence_sum / t.confidences as f64)
-                }
+                Some(t) if t.confidences > 0 => Cell::Float(t.confidence_sum / t.confidences as f64),
                 _ => Cell::Null,
             },
             custom_metrics: Cell::of(hget("custom_metrics")),
@@ -489,6 +457,7 @@ fn append_tracks<'n>(
             frame_count: Cell::Int(t.map_or(0, |t| t.frames)),
             keyframe_count: Cell::Int(count as i64),
             segments: pairs.map_or(Cell::Null, Cell::Pairs),
+            keyframes: keyframe_list,
             tail: TailRow {
                 extra: Cell::Null,
                 line_number: Cell::Int(r.line),
@@ -502,20 +471,14 @@ fn append_tracks<'n>(
 
 /// A DICOM label: the video layout once per view in `groups`; `segments` and
 /// `key_frame_feature_map` are keyed by view as well. Returns the frames of all views.
-pub fn walk_dicom<'n>(
-    ann: &'n Node<'n>,
-    groups: &'n Node<'n>,
-    r: &Ref<'n>,
-    em: &mut Emit<'_>,
-) -> Walk<i64> {
+pub fn walk_dicom<'n>(ann: &'n Node<'n>, groups: &'n Node<'n>, r: &Ref<'n>, em: &mut Emit<'_>) -> Walk<i64> {
     let segments = or_empty(ann.get("segments"));
     let key_frames = or_empty(ann.get("key_frame_feature_map"));
     let views = groups.fields().ok_or_else(|| want_object(groups))?;
     let mut frames = 0;
     for (name, g) in views {
         let name: &'n str = name;
-        frames += view(name, g, segments, key_frames, r, em)
-            .at_with(|| format!("annotations.groups.{name}"))?;
+        frames += view(name, g, segments, key_frames, r, em).at_with(|| format!("annotations.groups.{name}"))?;
     }
     Ok(frames)
 }
@@ -538,14 +501,7 @@ fn view<'n>(
             _ => None,
         })
         .collect();
-    let n = walk_video(
-        frames,
-        view_segments,
-        &KeyFrames::View(view_marks),
-        r,
-        Some(name),
-        em,
-    )?;
+    let n = walk_video(frames, view_segments, &KeyFrames::View(view_marks), r, Some(name), em)?;
     if let Some(classes) = g.get("classifications").filter(|c| c.truthy()) {
         let scope = Scope {
             group: Some(name),
