@@ -304,6 +304,11 @@ fn a_value_its_column_cannot_hold_names_the_column() {
             r#"{"objects":[{"bounding_box":{"top":1,"left":1,"height":1,"width":1},"page_number":2147483648}]}"#,
             "objects.page_number",
         ),
+        // Python's strict check passed this and Arrow refused it, failing the whole flatten.
+        (
+            r#"{"objects":[{"bounding_box":{"top":9007199254740993,"left":1,"height":1,"width":1}}]}"#,
+            "objects.bbox_top",
+        ),
         (r#"{"objects":[{"point":{"x":true,"y":1}}]}"#, "objects.point_x"),
         (r#"{"objects":[{"name":5}]}"#, "objects.name"),
         (r#"{"objects":[{"polygon":["xy"]}]}"#, "objects.points"),

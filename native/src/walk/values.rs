@@ -375,6 +375,7 @@ mod tests {
             ("2023-01-15T25:00", None),
             ("2023-01-15T10:20:30.", None),
             ("2023-1-15", None),
+            ("2023-W05-1", None), // an ISO week date: Python reads it, the native walker does not
             ("not a date", None),
             ("2023-01-15T10:20:30ZZ", None),
             ("2023-01-15T10:20:30.12", Some(1673778030120000)),
