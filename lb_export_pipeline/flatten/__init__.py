@@ -1,6 +1,6 @@
 """Streaming flattener: Labelbox model-run export NDJSON -> Hive-partitioned Parquet tables."""
 
-from .errors import FieldError
+from .errors import FieldError, ProjectExportError
 from .partition_values import InvalidPartitionValue, ModelRunNotInExport, check_partition_value
 from .quarantine import QUARANTINE_FILE, read_quarantine
 from .reader import CorruptGzipError, NotNdjsonError
@@ -20,6 +20,7 @@ __all__ = [
     "ModelRunNotInExport",
     "NotNdjsonError",
     "PartitionResult",
+    "ProjectExportError",
     "TableSpec",
     "check_partition_value",
     "flatten_export",

@@ -4,6 +4,10 @@ A question carries exactly one answer form: ``radio_answer`` (one answer), ``che
 (each checked option), ``text_answer`` (``{content}``), or their ``conversational_*`` twins on
 message-scoped questions. Answers carry ``classifications`` recursively. A question with none of
 these forms still gets a row, ``answer_kind = 'unknown'``, with the whole question in ``extra``.
+
+A question without ``feature_id`` gets ``<parent>#<i>``: its 0-based position in its list after the
+feature id of the answer, object or relationship holding it (nothing at the top). A radio or
+checklist answer without one gets ``<question id>#<j>`` (text answers have none).
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from .errors import STRUCTURAL_ERRORS, FieldError, as_field_error, json_type
-from .values import item_extras, merge_extra, unknown_fields
+from .values import METRIC_FIELDS, item_extras, merge_extra, unknown_fields
 
 Row = tuple[Any, ...]
 
@@ -20,12 +24,13 @@ _QUESTION_FIELDS = frozenset({
     "radio_answer", "checklist_answers", "text_answer",
     "conversational_radio_answer", "conversational_checklist_answers", "conversational_text_answer",
 })
-METRIC_FIELDS = frozenset({"name", "value"})  # custom_metrics items
 _ANSWER_FIELDS = frozenset({
     "feature_id", "feature_schema_id", "name", "value", "classifications", "confidence",
     "custom_metrics", "content",
 })
 
+
+_SCORES = frozenset({"confidence", "custom_metrics"})  # on a question, or on each of its answers
 
 # (field, answer kind, holds one answer rather than a list), in the order a question is read.
 ANSWER_FORMS = (
@@ -71,10 +76,14 @@ def walk_classifications(
         try:
             qget = q.get
             qname = qget("name")
-            path = (qname or qget("feature_id") or "?") if prefix is None else f"{prefix}/{qname}"
+            qid = qget("feature_id")
+            if qid is None:
+                qid = f"{parent_feature_id or ''}#{i}"
+            path = (qname or qid) if prefix is None else f"{prefix}/{qname}"
             kind, answers, answer_key = _answers(q)
             q_extra = dict(q) if kind == "unknown" else (
                 None if q.keys() <= _QUESTION_FIELDS else unknown_fields(q, _QUESTION_FIELDS))
+            q_scores = _SCORES.intersection(q)
             for j, a in enumerate(answers):
                 try:
                     if a is None:
@@ -82,13 +91,19 @@ def walk_classifications(
                     aget = a.get
                     confidence = aget("confidence", qget("confidence"))
                     metrics = aget("custom_metrics", qget("custom_metrics"))
-                    extra = None if q_extra is None and a.keys() <= _ANSWER_FIELDS and not metrics else merge_extra(
-                        question=q_extra, answer=unknown_fields(a, _ANSWER_FIELDS),
+                    # The answer's own score wins; the question's, then, is kept in extra.
+                    shadowed = {k: q[k] for k in q_scores if k in a} if q_scores else None
+                    extra = None if (q_extra is None and a.keys() <= _ANSWER_FIELDS and not metrics
+                                     and not shadowed) else merge_extra(
+                        question=(q_extra or {}) | shadowed if shadowed else q_extra,
+                        answer=unknown_fields(a, _ANSWER_FIELDS),
                         **(item_extras(metrics, METRIC_FIELDS, "custom_metrics") or {}))
                     answer_fid = aget("feature_id")
+                    if answer_fid is None and kind != "text" and answer_key:
+                        answer_fid = f"{qid}#{j}"
                     out.append((
                         *ref, frame, group, object_feature_id, qget("message_id"), parent_feature_id,
-                        qget("feature_id"), qget("feature_schema_id"), qname, qget("value"),
+                        qid, qget("feature_schema_id"), qname, qget("value"),
                         kind, answer_fid, aget("feature_schema_id"), aget("name"), aget("value"),
                         aget("content") if kind == "text" else None,
                         confidence, metrics, depth, path, None, None,

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .reader import NotNdjsonError
+
 
 class FieldError(ValueError):
     """A field of an export line has the wrong shape or type."""
@@ -26,6 +28,11 @@ class FieldError(ValueError):
             return FieldError(prefix, self.problem)
         sep = "" if self.path.startswith("[") else "."
         return FieldError(f"{prefix}{sep}{self.path}", self.problem)
+
+
+class ProjectExportError(NotNdjsonError):
+    """The file is a project export, not a model-run export: refused as a whole, like a JSON array,
+    rather than quarantined line by line. The runner adds the file name and line."""
 
 
 _JSON_NAMES = {"str": "a string", "int": "a number", "float": "a number", "bool": "a boolean",

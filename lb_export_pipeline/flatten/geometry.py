@@ -20,7 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .errors import STRUCTURAL_ERRORS, FieldError, as_field_error, json_type
-from .values import to_json
+from .values import METRIC_FIELDS, item_extras, merge_extra, to_json, unknown_fields
 
 Geometry = tuple[Any, ...]
 GEOMETRY_WIDTH = 24
@@ -230,3 +230,12 @@ def read_geometry(o: dict[str, Any]) -> tuple[Geometry, frozenset[str], Extras]:
             except STRUCTURAL_ERRORS as exc:
                 raise as_field_error(exc, key) from None
     return NO_GEOMETRY, COMMON_OBJECT_FIELDS, extras
+
+
+def object_extra(o: dict[str, Any], known: frozenset[str], extras: Extras, metrics: Any) -> str | None:
+    """An object row's ``extra``: unknown object fields, unknown keys inside its geometry payload and
+    inside its custom_metrics items. None in the common case, checked cheaply."""
+    if o.keys() <= known and not extras and not metrics:
+        return None
+    return merge_extra(object=unknown_fields(o, known), **extras,
+                       **(item_extras(metrics, METRIC_FIELDS, "custom_metrics") or {}))

@@ -1,28 +1,29 @@
 """One label or prediction, flattened into labels, objects, classifications, video_frames and
 relationships rows.
 
-Three annotation layouts are read (labelbox-api.md, section 5):
+Three annotation layouts are read (labelbox-api.md, section 5): flat (image, text, geospatial,
+documents, conversational, HTML, audio: ``{objects: [...], classifications: [...], relationships:
+[...]}``), video and DICOM (``video.py``). Relationships, wherever listed, are ``relationships.py``'s.
 
-* flat (image, text, geospatial, documents, conversational, HTML, audio):
-  ``{objects: [...], classifications: [...], relationships: [...]}``;
-* video: ``{frames: {"<n>": {objects: {<feature_id>: obj}, classifications}}, segments,
-  key_frame_feature_map, classifications}``: one video_frames row per (frame, object) and one
-  objects row per track;
-* DICOM: the video layout once per ``groups.<view>``, with ``segments`` and
-  ``key_frame_feature_map`` keyed by view as well.
+Missing ids get a deterministic key, so natural keys stay unique in hand-written and id-stripped
+exports: a label without ``id`` is ``#<i>`` (its 0-based position in the run's labels or
+predictions list), an object without ``feature_id`` is ``#<i>`` (its position in
+``annotations.objects``); classifications follow the same rule (``classifications.py``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from .classifications import METRIC_FIELDS, walk_classifications
+from .classifications import walk_classifications
 from .errors import STRUCTURAL_ERRORS, FieldError, as_field_error, json_type
-from .geometry import NO_GEOMETRY, read_geometry
-from .values import item_extras, json_or_none, merge_extra, timestamp, unknown_fields
+from .geometry import object_extra, read_geometry
+from .line_rows import LineRows, Row
+from .relationships import is_relationship, walk_relationships
+from .values import json_or_none, merge_extra, timestamp, unknown_fields
+from .video import walk_dicom, walk_video
 
-Row = tuple[Any, ...]
+__all__ = ["LineRows", "append_label_row", "walk_label"]
 
 _LABEL_FIELDS = frozenset({
     "label_kind", "version", "id", "annotations", "label_details", "performance_details", "z_order",
@@ -37,75 +38,62 @@ _PERFORMANCE_FIELDS = frozenset({
     "seconds_to_create", "seconds_to_review", "skipped", "consensus_score", "benchmark_score",
     "benchmark_reference_label",
 })
-_RELATIONSHIP_FIELDS = frozenset({
-    "feature_id", "feature_schema_id", "name", "value", "annotation_kind",
-    "unidirectional_relationship", "bidirectional_relationship", "relationship",
-})
 TRACK_TAIL = (None,) * 6  # first/last frame, frame/keyframe count, segments, keyframes
-# feature_id -> [(feature_schema_id, name, value, annotation_kind, custom_metrics) of its first object,
-#                first frame, last frame, frame count, confidence sum, confidences]
-Tracks = dict[str | None, list[Any]]
-_NO_TRACK_HEAD = (None, None, None, None, None)
 
 
-class LineRows:
-    """The rows one (line, model run) produces, per table, before they join the table buffers."""
-
-    __slots__ = ("classifications", "data_rows", "labels", "objects", "relationships", "video_frames")
-
-    def __init__(self) -> None:
-        self.data_rows: list[Row] = []
-        self.labels: list[Row] = []
-        self.objects: list[Row] = []
-        self.classifications: list[Row] = []
-        self.video_frames: list[Row] = []
-        self.relationships: list[Row] = []
-
-
-def walk_label(label: dict[str, Any], source: str, data_row_id: str, rows: LineRows, line: int) -> None:
+def walk_label(label: dict[str, Any], source: str, data_row_id: str, rows: LineRows, line: int,
+               index: int = 0) -> None:
+    """``index``: the label's position in its run's labels (or predictions) list."""
     label_id = label.get("id")
+    if label_id is None:
+        label_id = f"#{index}"
     ref = (data_row_id, source, label_id)
     ann = label.get("annotations") or {}
     n_objects, n_classes, n_rels = len(rows.objects), len(rows.classifications), len(rows.relationships)
     frame_count: int | None = None
+    extras: dict[str, Any] = {}  # unknown keys of frames and DICOM views
 
+    # Top-level classifications first: video frame ranges may be keyed by their feature ids.
+    classifications = ann.get("classifications")
+    if classifications:
+        walk_classifications(classifications, rows.classifications, ref, None, None, None, None, 0, None, line,
+                             "annotations.classifications")
+
+    relationships: list[tuple[str, Any]] = []
     try:
         objects = ann.get("objects")
         if objects:
-            _walk_objects(objects, ref, rows, line)
+            _walk_objects(objects, ref, rows, line, relationships)
     except STRUCTURAL_ERRORS as exc:
         raise as_field_error(exc, "annotations.objects") from None
 
     groups = ann.get("groups")
     if not groups and ("frames" in ann or "key_frame_feature_map" in ann):
         try:
-            frame_count = _walk_video(
+            frame_count = walk_video(
                 ann.get("frames") or {}, ann.get("segments") or {}, ann.get("key_frame_feature_map") or {},
-                ref, None, rows, line,
+                ref, None, rows, line, n_classes, extras,
             )
         except STRUCTURAL_ERRORS as exc:
             raise as_field_error(exc, "annotations") from None
 
     if groups:
-        frame_count = (frame_count or 0) + _walk_dicom(ann, groups, ref, rows, line)
+        frame_count = (frame_count or 0) + walk_dicom(ann, groups, ref, rows, line, n_classes, extras)
 
-    classifications = ann.get("classifications")
-    if classifications:
-        walk_classifications(classifications, rows.classifications, ref, None, None, None, None, 0, None, line,
-                             "annotations.classifications")
-
-    relationships = ann.get("relationships")
+    listed = ann.get("relationships")
+    if listed:
+        if not isinstance(listed, list):
+            raise FieldError("annotations.relationships", f"expected an array, got {json_type(listed)}")
+        relationships[:0] = [(f"annotations.relationships[{i}]", r) for i, r in enumerate(listed)]
     if relationships:
-        try:
-            walk_relationships(relationships, ref, rows, line)
-        except STRUCTURAL_ERRORS as exc:
-            raise as_field_error(exc, "annotations.relationships") from None
+        walk_relationships(relationships, ref, rows, line)
 
     append_label_row(
         rows, ref, label.get("label_kind"), label.get("version"), label.get("z_order"), label.get("label_details"),
         label.get("performance_details"), (n_objects, n_classes, n_rels), frame_count, line,
         label_extra=unknown_fields(label, _LABEL_FIELDS),
         annotations_extra=unknown_fields(ann, _ANNOTATION_FIELDS if ann.get("timestamp") else _ANNOTATION_OR_EMPTY),
+        **extras,
     )
 
 
@@ -123,6 +111,7 @@ def append_label_row(
     *,
     label_extra: dict[str, Any] | None = None,
     annotations_extra: dict[str, Any] | None = None,
+    **more_extra: dict[str, Any] | None,
 ) -> None:
     """The labels row of a walked label; ``counts_before`` are the objects, classifications and
     relationships rows there were before its walk."""
@@ -133,6 +122,7 @@ def append_label_row(
         annotations=annotations_extra,
         label_details=unknown_fields(details, _DETAIL_FIELDS),
         performance_details=unknown_fields(perf, _PERFORMANCE_FIELDS),
+        **more_extra,
     )
     n_objects, n_classes, n_rels = counts_before
     rows.labels.append((
@@ -149,12 +139,19 @@ def append_label_row(
     ))
 
 
-def _walk_objects(objects: list[dict[str, Any]], ref: Row, rows: LineRows, line: int) -> None:
+def _walk_objects(objects: list[dict[str, Any]], ref: Row, rows: LineRows, line: int,
+                  relationships: list[tuple[str, Any]]) -> None:
+    """Object rows; relationships listed among the objects are set aside into ``relationships``."""
     out = rows.objects
     for i, o in enumerate(objects):
+        if is_relationship(o):
+            relationships.append((f"annotations.objects[{i}]", o))
+            continue
         try:
             geometry, known, extras = read_geometry(o)
             fid = o.get("feature_id")
+            if fid is None:
+                fid = f"#{i}"
             metrics = o.get("custom_metrics")
             out.append((
                 *ref, fid, o.get("feature_schema_id"), o.get("name"), o.get("value"), o.get("annotation_kind"),
@@ -164,181 +161,5 @@ def _walk_objects(objects: list[dict[str, Any]], ref: Row, rows: LineRows, line:
             nested = o.get("classifications")
             if nested:
                 walk_classifications(nested, rows.classifications, ref, None, None, fid, fid, 0, None, line)
-        except STRUCTURAL_ERRORS as exc:
-            raise as_field_error(exc, f"[{i}]") from None
-
-
-def object_extra(o: dict[str, Any], known: frozenset[str], extras: dict[str, Any], metrics: Any) -> str | None:
-    """An object row's ``extra``: unknown object fields, unknown keys inside its geometry payload and
-    inside its custom_metrics items. None in the common case, checked cheaply."""
-    if o.keys() <= known and not extras and not metrics:
-        return None
-    return merge_extra(object=unknown_fields(o, known), **extras,
-                       **(item_extras(metrics, METRIC_FIELDS, "custom_metrics") or {}))
-
-
-def keyframes(marks: Any) -> set[int]:
-    """key_frame_feature_map[feature] as a set of frames: a {"<n>": bool} map or a list of frames."""
-    if isinstance(marks, dict):
-        return {int(k) for k, v in marks.items() if v}
-    return {int(k) for k in marks or ()}
-
-
-def _frame_number(key: Any) -> int:
-    try:
-        return int(key)
-    except (TypeError, ValueError):
-        raise FieldError(f"frames.{key}", "frame key is not an integer") from None
-
-
-def _walk_video(
-    frames: dict[str, Any],
-    segments: dict[str, Any],
-    key_frames: dict[Any, Any],  # looked up by track id, which may be None
-    ref: Row,
-    group: str | None,
-    rows: LineRows,
-    line: int,
-) -> int:
-    """Frames and tracks of one video (or one DICOM view). Returns the number of frames."""
-    frame_rows, classification_rows = rows.video_frames, rows.classifications
-    keyframe_sets: dict[str | None, set[int]] = {}
-    tracks: Tracks = {}
-
-    for fkey, frame in frames.items():
-        n = _frame_number(fkey)
-        try:
-            objs = frame.get("objects") or ()
-            for key, o in objs.items() if isinstance(objs, dict) else enumerate(objs):
-                try:
-                    get = o.get  # bound once: this loop runs for every object of every frame
-                    fid: Any = get("feature_id") or (key if isinstance(key, str) else None)
-                    if fid is not None and type(fid) is not str:  # it keys the track
-                        raise FieldError("feature_id", f"expected a string, got {json_type(fid)}")
-                    ks = keyframe_sets.get(fid)
-                    if ks is None:
-                        ks = keyframe_sets[fid] = keyframes(key_frames.get(fid))
-                    geometry, known, extras = read_geometry(o)
-                    confidence = get("confidence")
-                    frame_rows.append((
-                        *ref, n, group, fid, get("feature_schema_id"), get("name"), get("value"),
-                        get("annotation_kind"), n in ks, confidence, *geometry,
-                        object_extra(o, known, extras, get("custom_metrics")), line,
-                    ))
-                    see_track(tracks, fid, n, confidence, o, _track_head)
-                    nested = get("classifications")
-                    if nested:
-                        walk_classifications(nested, classification_rows, ref, n, group, fid, fid, 0, None, line)
-                except STRUCTURAL_ERRORS as exc:
-                    raise as_field_error(exc, f"objects.{key}") from None
-            frame_classes = frame.get("classifications")
-            if frame_classes:
-                walk_classifications(frame_classes, rows.classifications, ref, n, group, None, None, 0, None, line)
-        except STRUCTURAL_ERRORS as exc:
-            raise as_field_error(exc, f"frames.{fkey}") from None
-
-    append_tracks(rows, tracks, segments, key_frames, keyframe_sets, ref, group, line)
-    return len(frames)
-
-
-def _track_head(o: dict[str, Any]) -> tuple[Any, ...]:
-    return o.get("feature_schema_id"), o.get("name"), o.get("value"), o.get("annotation_kind"), o.get("custom_metrics")
-
-
-def see_track(
-    tracks: Tracks, fid: str | None, n: int, confidence: Any, o: Any, head: Callable[[Any], tuple[Any, ...]]
-) -> None:
-    """Widen ``fid``'s track to frame ``n`` (``head(o)`` describes a new track) and add its confidence."""
-    t = tracks.get(fid)
-    if t is None:
-        t = tracks[fid] = [head(o), n, n, 0, 0.0, 0]
-    elif n < t[1]:
-        t[1] = n
-    elif n > t[2]:
-        t[2] = n
-    t[3] += 1
-    if confidence is not None:
-        if type(confidence) not in (int, float):
-            raise FieldError("confidence", f"expected a number, got {json_type(confidence)}")
-        t[4] += confidence
-        t[5] += 1
-
-
-def append_tracks(
-    rows: LineRows,
-    tracks: Tracks,
-    segments: dict[Any, Any],
-    key_frames: dict[Any, Any],
-    keyframe_sets: dict[str | None, set[int]],
-    ref: Row,
-    group: str | None,
-    line: int,
-) -> None:
-    """One objects row per track: every feature seen in frames, segments or the keyframe map.
-
-    An empty entry (DICOM lists every view for every feature: {"Coronal": {}}) is no track.
-    """
-    marked: list[str | None] = [fid for source in (segments, key_frames) for fid, v in source.items() if v]
-    for fid in dict.fromkeys([*tracks, *marked]):
-        t = tracks.get(fid)
-        head = t[0] if t else _NO_TRACK_HEAD
-        spans = segments.get(fid)
-        try:
-            span_rows = [(s[0], s[1]) for s in spans] if spans else None
-        except (TypeError, IndexError, KeyError):
-            raise FieldError(f"segments.{fid}", "expected a list of [start, end] pairs") from None
-        ks = keyframe_sets.get(fid)
-        if ks is None:
-            try:
-                ks = keyframes(key_frames.get(fid))
-            except (TypeError, ValueError, AttributeError):
-                raise FieldError(f"key_frame_feature_map.{fid}", "expected frame numbers") from None
-        first = t[1] if t else (min(s[0] for s in span_rows) if span_rows else None)
-        last = t[2] if t else (max(s[1] for s in span_rows) if span_rows else None)
-        rows.objects.append((
-            *ref, fid, *head[:4], (t[4] / t[5]) if t and t[5] else None, head[4], *NO_GEOMETRY, group,
-            first, last, t[3] if t else 0, len(ks), span_rows, sorted(ks) if ks else None, None, line,
-        ))
-
-
-def group_key_frames(key_frames: dict[str, Any], group: str) -> dict[str, Any]:
-    """A DICOM view's keyframe map: ``key_frame_feature_map`` is keyed by feature, then by view."""
-    group_keys = {fid: marks.get(group) for fid, marks in key_frames.items() if isinstance(marks, dict)}
-    return {k: v for k, v in group_keys.items() if v is not None}
-
-
-def _walk_dicom(ann: dict[str, Any], groups: dict[str, Any], ref: Row, rows: LineRows, line: int) -> int:
-    segments = ann.get("segments") or {}
-    key_frames = ann.get("key_frame_feature_map") or {}
-    frames = 0
-    for name, g in groups.items():
-        try:
-            frames += _walk_video(g.get("frames") or {}, segments.get(name) or {},
-                                  group_key_frames(key_frames, name), ref, name, rows, line)
-            classes = g.get("classifications")
-            if classes:
-                walk_classifications(classes, rows.classifications, ref, None, name, None, None, 0, None, line)
-        except STRUCTURAL_ERRORS as exc:
-            raise as_field_error(exc, f"annotations.groups.{name}") from None
-    return frames
-
-
-def walk_relationships(rels: list[dict[str, Any]], ref: Row, rows: LineRows, line: int) -> None:
-    for i, r in enumerate(rels):
-        try:
-            if type(r) is not dict:
-                raise FieldError("", f"expected an object, got {json_type(r)}")
-            if "unidirectional_relationship" in r:
-                kind, body = "unidirectional", r["unidirectional_relationship"]
-            elif "bidirectional_relationship" in r:
-                kind, body = "bidirectional", r["bidirectional_relationship"]
-            else:
-                body = r.get("relationship") or {}
-                kind = str(body.get("type") or "unknown").lower()
-            rows.relationships.append((
-                *ref, r.get("feature_id"), r.get("feature_schema_id"), r.get("name"), r.get("annotation_kind"),
-                kind, body.get("source"), body.get("target"),
-                merge_extra(relationship=unknown_fields(r, _RELATIONSHIP_FIELDS)), line,
-            ))
         except STRUCTURAL_ERRORS as exc:
             raise as_field_error(exc, f"[{i}]") from None

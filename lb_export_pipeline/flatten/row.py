@@ -7,11 +7,11 @@ read, even side by side in one line. Each run becomes one data_rows row in that 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import STRUCTURAL_ERRORS, FieldError, as_field_error, json_type
+from .errors import STRUCTURAL_ERRORS, FieldError, ProjectExportError, as_field_error, json_type
 from .labels import LineRows, walk_label
 from .partition_values import InvalidPartitionValue, check_partition_value
 from .values import item_extras, merge_extra, text_or_json, timestamp, to_json, unknown_fields
@@ -35,9 +35,7 @@ _METADATA_FIELDS = frozenset({"schema_id", "schema_name", "schema_kind", "value"
 _EMBEDDING_FIELDS = frozenset({"id", "name", "dimensions", "is_custom", "values"})
 _VECTOR_FIELDS = frozenset({"value"})
 _SHAPES = (("experiments", "runs"), ("models", "model_runs"))
-
-LabelWalker = Callable[[Any, str, str, LineRows, int], None]
-"""Walks one label or prediction (label, source, data_row_id, rows, line) into ``rows``."""
+_RUN_KEYS = ("runs", "model_runs")
 
 
 @dataclass
@@ -66,15 +64,16 @@ def iter_runs(obj: Mapping[str, Any]) -> Iterator[RunEntry]:
         if not isinstance(models, dict):
             raise FieldError(top, f"expected an object keyed by model id, got {type(models).__name__}")
         for model_id, model in models.items():
-            runs = model.get(runs_key) if isinstance(model, dict) else None
-            if runs is None and isinstance(model, dict):
-                runs = model.get("model_runs" if runs_key == "runs" else "runs")
-            if not isinstance(runs, dict):
-                raise FieldError(f"{top}.{model_id}.{runs_key}", "expected an object keyed by model run id")
-            for run_id, run in runs.items():
-                if not isinstance(run, dict):
-                    raise FieldError(f"{top}.{model_id}.{runs_key}.{run_id}", "expected an object")
-                yield RunEntry(f"{top}.{model_id}.{runs_key}.{run_id}", model_id, model, run_id, run)
+            # Either key may hold the runs, whatever the shape; a model carrying both is read in both.
+            keys = [k for k in _RUN_KEYS if isinstance(model, dict) and model.get(k) is not None] or [runs_key]
+            for key in keys:
+                runs = model.get(key) if isinstance(model, dict) else None
+                if not isinstance(runs, dict):
+                    raise FieldError(f"{top}.{model_id}.{key}", "expected an object keyed by model run id")
+                for run_id, run in runs.items():
+                    if not isinstance(run, dict):
+                        raise FieldError(f"{top}.{model_id}.{key}.{run_id}", "expected an object")
+                    yield RunEntry(f"{top}.{model_id}.{key}.{run_id}", model_id, model, run_id, run)
 
 
 def _list_of_structs(items: Any, known: frozenset[str], name: str) -> tuple[list[Any] | None, Any]:
@@ -102,13 +101,17 @@ def flatten_line(
     *,
     only_model_run: str | None = None,
     splits: Mapping[str, str] | None = None,
-    walk: LabelWalker = walk_label,
 ) -> LineResult:
     """Flatten one parsed export line. Raises FieldError naming the bad field.
 
     ``only_model_run``: keep only this run (the partition being materialized); a line without any
     run entry is attributed to it. ``splits``: data_row_id -> split for that run, used when the
-    export carries no split. ``walk``: the label walker.
+    export carries no split.
+
+    Rules: a model run named twice in one line (under experiments and models, under two model ids,
+    or under both runs and model_runs of one model) quarantines the line, since either entry could
+    be the right one; a line with ``projects`` and no model run is a project export row, refused
+    with ``ProjectExportError`` (the whole file is of the wrong kind).
     """
     if not isinstance(obj, dict):
         raise FieldError("", f"line is a JSON {type(obj).__name__}, expected an object (one data row)")
@@ -154,6 +157,7 @@ def flatten_line(
     }
 
     result = LineResult()
+    first_seen: dict[str, str] = {}
     for entry in iter_runs(obj):
         if only_model_run is not None and entry.run_id != only_model_run:
             result.skipped_runs.append(entry.run_id)
@@ -162,16 +166,22 @@ def flatten_line(
             check_partition_value(entry.run_id)
         except InvalidPartitionValue as exc:
             raise FieldError(entry.path, str(exc)) from None
+        if entry.run_id in first_seen:
+            raise FieldError(entry.path, f"model run {entry.run_id} is named twice in this line (also at "
+                             f"{first_seen[entry.run_id]}); either entry could hold its labels, so none is kept")
+        first_seen[entry.run_id] = entry.path
         try:
-            result.runs[entry.run_id] = _flatten_run(entry, data_row_id, head, body, line_extra, line, splits, walk)
+            result.runs[entry.run_id] = _flatten_run(entry, data_row_id, head, body, line_extra, line, splits)
         except STRUCTURAL_ERRORS as exc:
             raise as_field_error(exc, entry.path) from None
 
     if not result.runs and not result.skipped_runs:
+        if "projects" in obj:
+            raise ProjectExportError(
+                "a project export row (projects -> <project id> -> labels, as the Labelbox UI's project download); "
+                "lb-export reads model-run exports, whose labels sit under experiments -> <model id> -> runs (or "
+                "models -> model_runs): export the model run (lb-export export --model-run <id>) and flatten that")
         if only_model_run is None:
-            if "projects" in obj:
-                raise FieldError("projects", "this is a project (or catalog) export; lb-export reads model-run "
-                                 "exports, whose labels sit under experiments/models -> runs")
             raise FieldError("models", "no models/experiments entry: cannot tell which model run this data row "
                              "belongs to (pass the model run id to attribute it)")
         rows = LineRows()
@@ -190,7 +200,6 @@ def _flatten_run(
     line_extra: dict[str, Any],
     line: int,
     splits: Mapping[str, str] | None,
-    walk: LabelWalker,
 ) -> LineRows:
     rows = LineRows()
     run, model = entry.run, entry.model
@@ -199,7 +208,7 @@ def _flatten_run(
     for source, items, key in (("label", labels, "labels"), ("prediction", predictions, "predictions")):
         for i, label in enumerate(items):
             try:
-                walk(label, source, data_row_id, rows, line)
+                walk_label(label, source, data_row_id, rows, line, i)
             except STRUCTURAL_ERRORS as exc:
                 raise as_field_error(exc, f"{key}[{i}]") from None
     split = run.get("split") or run.get("data_split")

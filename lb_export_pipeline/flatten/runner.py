@@ -31,7 +31,7 @@ from ..interrupts import sigterm_unwinds, stop_workers
 from ..storage import exists as remote_exists
 from ..storage import filesystem, is_remote, join, put_file, replace_delta_partition
 from .commit import Transaction, fsync_tree
-from .errors import FieldError, json_problem
+from .errors import FieldError, ProjectExportError, json_problem
 from .labels import LineRows
 from .partition_values import check_model_run_in_export, check_partition_value
 from .quarantine import QUARANTINE_FILE, UNATTRIBUTED_DIR, QuarantineFiles, QuarantineRecord, unattributed_file
@@ -207,6 +207,8 @@ def _flatten_range(task: _WorkerTask, progress: Progress | None, shared: Any) ->
                         for table, table_checks in checks.items():
                             for row in getattr(rows, table):
                                 check_row(table_checks, table, row)
+            except ProjectExportError as exc:  # the whole file is of another kind: refuse it, as a JSON array
+                raise ProjectExportError(f"{name}: line {n} is {exc}") from None
             except FieldError as exc:
                 reject(obj, n, raw, exc.path, exc.problem)
                 continue

@@ -276,6 +276,7 @@ RELATIONSHIPS = TableSpec(
         _c("feature_id", pa.string(), "relationship instance id"),
         _c("feature_schema_id", pa.string(), "ontology feature schema id"),
         _c("name", pa.string(), "relationship name"),
+        _c("value", pa.string(), "ontology feature value"),
         _c("annotation_kind", pa.string(), "e.g. ImageUnidirectionalRelationship"),
         _c("kind", pa.string(), "unidirectional or bidirectional"),
         _c("source_feature_id", pa.string(), "feature id of the source object"),

@@ -10,6 +10,8 @@ import orjson
 
 from .errors import FieldError
 
+METRIC_FIELDS = frozenset({"name", "value"})  # custom_metrics items, on objects and answers
+
 
 def to_json(value: Any) -> str:
     return orjson.dumps(value).decode()

@@ -104,3 +104,50 @@ def chat_evaluation() -> dict[str, Any]:
                 "clrow00000000000000000003",
                 media={"mime_type": "application/vnd.labelbox.conversational.model-chat-evaluation",
                        "asset_type": "conversational"})
+
+
+def video_frame_classifications() -> dict[str, Any]:
+    """A video label whose segments and key_frame_feature_map are keyed by a frame-based
+    classification's feature id as well as by the object track's."""
+    box = {"feature_id": "clobj0010", "feature_schema_id": "sch-car", "name": "car", "value": "car",
+           "annotation_kind": "VideoBoundingBox", "classifications": [],
+           "bounding_box": {"top": 10.0, "left": 20.0, "height": 30.0, "width": 40.0}}
+    radio = {"feature_id": "clq00000010", "feature_schema_id": "sch-light", "name": "lighting", "value": "lighting",
+             "radio_answer": {"feature_id": "cla00000010", "feature_schema_id": "sch-dark", "name": "dark",
+                              "value": "dark", "classifications": []}}
+    annotations = {
+        "frames": {"13": {"objects": {"clobj0010": box}, "classifications": [radio]},
+                   "19": {"objects": {"clobj0010": copy.deepcopy(box)}, "classifications": [copy.deepcopy(radio)]}},
+        "segments": {"clobj0010": [[13, 19]], "clq00000010": [[13, 14], [19, 20]]},
+        "key_frame_feature_map": {"clobj0010": {"13": True, "19": True}, "clq00000010": {"13": True, "19": True}},
+        "classifications": [],
+    }
+    return line([label(annotations, "cllabel0004", label_kind="Video")], "clrow00000000000000000004",
+                media={"height": 720, "width": 1280, "mime_type": "video/mp4", "frame_rate": 30, "frame_count": 60})
+
+
+def id_stripped() -> dict[str, Any]:
+    """A hand-written sample, as in SDK test fixtures: no label ids, no feature ids."""
+    def box(name: str) -> dict[str, Any]:
+        return {"name": name, "annotation_kind": "ImageBoundingBox",
+                "bounding_box": {"top": 1.0, "left": 2.0, "height": 3.0, "width": 4.0}}
+    checklist = {"name": "tags", "checklist_answers": [{"name": "blurry"}, {"name": "dark"}]}
+    radio = {"name": "weather", "radio_answer": {"name": "rain", "classifications": [
+        {"name": "intensity", "radio_answer": {"name": "heavy"}}]}}
+    annotations = {"objects": [box("car"), box("car")], "classifications": [checklist, radio], "relationships": []}
+    labels = [label(copy.deepcopy(annotations), None), label(copy.deepcopy(annotations), None)]
+    return line(labels, "clrow00000000000000000005")
+
+
+def project_export() -> dict[str, Any]:
+    """A row of a project export (the UI's project download): labels under projects, no model run."""
+    row = image_2023()
+    run = row.pop("experiments")[MODEL]["runs"][RUN]
+    row["projects"] = {"clproj0001": {"name": "street scenes", "labels": run["labels"],
+                                      "project_details": {"batch_id": "b1", "batch_name": "batch 1",
+                                                          "priority": 5, "workflow_history": []}}}
+    return row
+
+
+ALL = (image_2023, image_2025, chat_evaluation, video_frame_classifications, id_stripped)
+"""The model-run lines above (not the project export)."""

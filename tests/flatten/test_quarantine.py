@@ -128,11 +128,6 @@ def test_a_json_array_file_gets_one_clear_error(tmp_path: Path) -> None:
     assert not (tmp_path / "out" / "data_rows").exists()
 
 
-def test_a_project_export_is_named_as_such(tmp_path: Path) -> None:
-    row = {"data_row": {"id": "dr1", "row_data": "x"}, "projects": {"p1": {"name": "P", "labels": []}}}
-    result = flatten_export(write_lines(tmp_path / "project.ndjson", [row]), tmp_path / "out")
-    (message,) = result.first_errors
-    assert "field projects: this is a project (or catalog) export" in message
 
 
 def test_shape_errors_are_said_in_json_terms(tmp_path: Path) -> None:

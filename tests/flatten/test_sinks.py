@@ -12,7 +12,7 @@ from lb_export_pipeline.flatten.sinks import BackgroundWriter, Budget, SinkSetti
 
 
 def _row(i: int) -> tuple[object, ...]:
-    return (f"dr{i}", "label", "lab", f"f{i}", None, "rel", None, "unidirectional", "a", "b", None, i)
+    return (f"dr{i}", "label", "lab", f"f{i}", None, "rel", None, None, "unidirectional", "a", "b", None, i)
 
 
 @pytest.mark.parametrize("background", [False, True])
