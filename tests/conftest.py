@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import random
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -56,6 +58,50 @@ def write_lines(path: Path, lines: list[bytes | str | dict[str, Any]]) -> Path:
 
 def seed_rows() -> list[dict[str, Any]]:
     return [orjson.loads(line) for line in SEED_EXPORT.read_bytes().splitlines()]
+
+
+# -- seeded mutations of realistic rows (the fuzz corpus) ---------------------------------------------
+
+ODD_VALUES: list[Any] = [None, "text", 3, -1.5, True, [], {}, [1, 2], {"x": "y"}, "2024-13-45T99:00:00"]
+
+
+def _paths(node: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every addressable place under the run entry (not the run id keys themselves)."""
+    found = [path] if path else []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            found += _paths(value, (*path, key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            found += _paths(value, (*path, i))
+    return found
+
+
+def mutate(row: dict[str, Any], rng: random.Random, run: Any) -> bytes:
+    """``row`` (of the synthetic ``run``, experiments shape) with 1-3 values deleted, replaced by odd
+    ones or given an unknown key, as NDJSON; now and then truncated."""
+    target = row if rng.random() < 0.3 else row["experiments"][run.model_id]["runs"][run.run_id]
+    places = [p for p in _paths(target) if p]
+    for _ in range(rng.randint(1, 3)):
+        path = rng.choice(places)
+        try:
+            parent: Any = target
+            for step in path[:-1]:
+                parent = parent[step]
+            node = parent[path[-1]]
+            if isinstance(node, dict) and rng.random() < 0.35:  # a key this version does not know, at any depth
+                node[f"unknown_{rng.randint(0, 99)}"] = copy.deepcopy(rng.choice(ODD_VALUES))
+            elif rng.random() < 0.4 and isinstance(parent, dict):
+                del parent[path[-1]]
+            else:
+                # a copy: a shared list could be nested into itself by a later mutation
+                parent[path[-1]] = copy.deepcopy(rng.choice(ODD_VALUES))
+        except (KeyError, IndexError, TypeError):
+            pass  # an earlier mutation removed the path
+    text = orjson.dumps(row)
+    if rng.random() < 0.05:
+        text = text[: rng.randint(1, len(text) - 1)]  # a truncated line
+    return text + b"\n"
 
 
 @pytest.fixture

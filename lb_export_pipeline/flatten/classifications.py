@@ -44,11 +44,16 @@ ANSWER_FORMS = (
 
 
 def _answers(q: dict[str, Any]) -> tuple[str, Any, str]:
-    """(answer kind, list of answers, the field they came from)."""
+    """(answer kind, list of answers, the field they came from). A checklist with no option checked
+    is one row with null answer columns, so that the question is not lost."""
     for key, kind, single in ANSWER_FORMS:
         found = q.get(key)
         if found is not None:
-            return kind, ((found,) if single else found), key
+            if single:
+                return kind, (found,), key
+            if type(found) is not list:
+                raise FieldError(key, f"expected an array, got {json_type(found)}")
+            return kind, found or (None,), key
     return "unknown", (None,), ""
 
 
@@ -86,7 +91,8 @@ def walk_classifications(
             q_scores = _SCORES.intersection(q)
             for j, a in enumerate(answers):
                 try:
-                    if a is None:
+                    real = a is not None
+                    if not real:
                         a = {}
                     aget = a.get
                     confidence = aget("confidence", qget("confidence"))
@@ -99,7 +105,7 @@ def walk_classifications(
                         answer=unknown_fields(a, _ANSWER_FIELDS),
                         **(item_extras(metrics, METRIC_FIELDS, "custom_metrics") or {}))
                     answer_fid = aget("feature_id")
-                    if answer_fid is None and kind != "text" and answer_key:
+                    if answer_fid is None and kind != "text" and real:
                         answer_fid = f"{qid}#{j}"
                     out.append((
                         *ref, frame, group, object_feature_id, qget("message_id"), parent_feature_id,

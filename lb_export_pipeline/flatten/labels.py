@@ -28,11 +28,9 @@ __all__ = ["LineRows", "append_label_row", "walk_label"]
 _LABEL_FIELDS = frozenset({
     "label_kind", "version", "id", "annotations", "label_details", "performance_details", "z_order",
 })
-_ANNOTATION_FIELDS = frozenset({
-    "objects", "classifications", "relationships", "frames", "segments", "key_frame_feature_map", "groups",
-})
-# Audio labels carry an empty ``timestamp: {}``; a non-empty one is kept in ``extra``.
-_ANNOTATION_OR_EMPTY = _ANNOTATION_FIELDS | {"timestamp"}
+_FLAT_FIELDS = frozenset({"objects", "classifications", "relationships"})
+_VIDEO_FIELDS = _FLAT_FIELDS | {"frames", "segments", "key_frame_feature_map", "groups"}
+_EMPTY_OK = _VIDEO_FIELDS | {"timestamp"}  # known keys that may sit empty where they are not read
 _DETAIL_FIELDS = frozenset({"created_at", "updated_at", "created_by", "content_last_updated_at", "reviews"})
 _PERFORMANCE_FIELDS = frozenset({
     "seconds_to_create", "seconds_to_review", "skipped", "consensus_score", "benchmark_score",
@@ -68,7 +66,8 @@ def walk_label(label: dict[str, Any], source: str, data_row_id: str, rows: LineR
         raise as_field_error(exc, "annotations.objects") from None
 
     groups = ann.get("groups")
-    if not groups and ("frames" in ann or "key_frame_feature_map" in ann):
+    video = bool(groups) or "frames" in ann or "key_frame_feature_map" in ann
+    if video and not groups:
         try:
             frame_count = walk_video(
                 ann.get("frames") or {}, ann.get("segments") or {}, ann.get("key_frame_feature_map") or {},
@@ -92,7 +91,7 @@ def walk_label(label: dict[str, Any], source: str, data_row_id: str, rows: LineR
         rows, ref, label.get("label_kind"), label.get("version"), label.get("z_order"), label.get("label_details"),
         label.get("performance_details"), (n_objects, n_classes, n_rels), frame_count, line,
         label_extra=unknown_fields(label, _LABEL_FIELDS),
-        annotations_extra=unknown_fields(ann, _ANNOTATION_FIELDS if ann.get("timestamp") else _ANNOTATION_OR_EMPTY),
+        annotations_extra=_unread(ann, _VIDEO_FIELDS if video else _FLAT_FIELDS),
         **extras,
     )
 
@@ -163,3 +162,12 @@ def _walk_objects(objects: list[dict[str, Any]], ref: Row, rows: LineRows, line:
                 walk_classifications(nested, rows.classifications, ref, None, None, fid, fid, 0, None, line)
         except STRUCTURAL_ERRORS as exc:
             raise as_field_error(exc, f"[{i}]") from None
+
+
+def _unread(ann: dict[str, Any], read: frozenset[str]) -> dict[str, Any] | None:
+    """Annotation keys the walk did not read, for ``extra``; a known one left empty (audio's
+    ``timestamp: {}`` and ``segments: {}``) carries nothing."""
+    unread = unknown_fields(ann, read)
+    if unread is None:
+        return None
+    return {k: v for k, v in unread.items() if k not in _EMPTY_OK or v} or None

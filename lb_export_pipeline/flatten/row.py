@@ -186,8 +186,10 @@ def flatten_line(
                              "belongs to (pass the model run id to attribute it)")
         rows = LineRows()
         split = splits.get(data_row_id) if splits else None
+        # Model entries without runs (or whatever the line has there) are kept as they are.
+        runless = {top: obj[top] for top, _ in _SHAPES if obj.get(top)}
         rows.data_rows.append((*head, None, None, None, None, split, *body, 0, 0,
-                               merge_extra(**line_extra), line))
+                               merge_extra(**line_extra, **runless), line))
         result.runs[only_model_run] = rows
     return result
 

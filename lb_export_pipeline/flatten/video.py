@@ -15,6 +15,7 @@ Rules for ``segments`` (``{<feature_id>: [[start, end], ...]}``) and ``key_frame
 * keyed by anything else: they belong to that object track (``objects.segments`` / ``keyframes``).
   A track known only from them (no frame entry) has null first/last frame and ``frame_count`` 0;
 * an empty entry (DICOM lists every view for every feature: ``{"Coronal": {}}``) is no track;
+* DICOM views are those of ``groups``, ``segments`` and ``key_frame_feature_map`` together;
 * a ``false`` keyframe mark is the same as no mark.
 
 Unknown keys of a frame or of a DICOM view go to the label's ``extra`` as
@@ -46,8 +47,10 @@ _RANGES = CLASSIFICATIONS.column_names.index("segments")  # then keyframes
 
 
 def keyframes(marks: Any) -> set[int]:
-    """key_frame_feature_map[feature] as a set of frames: a {"<n>": bool} map or a list of frames."""
+    """key_frame_feature_map[feature] as a set of frames: a {"<n>": true|false} map or a list of frames."""
     if isinstance(marks, dict):
+        if not all(type(v) is bool for v in marks.values()):
+            raise ValueError("a mark that is not true or false")
         return {int(k) for k, v in marks.items() if v}
     return {int(k) for k in marks or ()}
 
@@ -91,7 +94,8 @@ def walk_video(
     ``extras``: where unknown frame keys are collected for the label's ``extra``.
     """
     frame_rows, classification_rows = rows.video_frames, rows.classifications
-    keyframe_sets: dict[str | None, set[int]] = {}
+    keyframe_sets: dict[str | None, set[int]] = {fid: _keyframes_of(key_frames, fid) for fid in key_frames}
+    no_keyframes: set[int] = set()
     tracks: Tracks = {}
 
     for fkey, frame in frames.items():
@@ -107,9 +111,7 @@ def walk_video(
                     fid: Any = get("feature_id") or (key if isinstance(key, str) else None)
                     if fid is not None and type(fid) is not str:  # it keys the track
                         raise FieldError("feature_id", f"expected a string, got {json_type(fid)}")
-                    ks = keyframe_sets.get(fid)
-                    if ks is None:
-                        ks = keyframe_sets[fid] = keyframes(key_frames.get(fid))
+                    ks = keyframe_sets.get(fid, no_keyframes)
                     geometry, known, payload_extras = read_geometry(o)
                     confidence = get("confidence")
                     frame_rows.append((
@@ -144,7 +146,7 @@ def _attach_frame_ranges(classes: list[Row], start: int, group: str | None, segm
     for i in range(start, len(classes)):
         row = classes[i]
         qid = row[_QUESTION]
-        if row[_GROUP] != group or qid is None or not (segments.get(qid) or key_frames.get(qid)):
+        if row[_GROUP] != group or type(qid) is not str or not (segments.get(qid) or key_frames.get(qid)):
             continue
         claimed.add(qid)
         marks = _keyframes_of(key_frames, qid)
@@ -193,9 +195,7 @@ def append_tracks(
         t = tracks.get(fid)
         head = t[0] if t else _NO_TRACK_HEAD
         span_rows = _spans(segments, fid)
-        ks = keyframe_sets.get(fid)
-        if ks is None:
-            ks = _keyframes_of(key_frames, fid)
+        ks = keyframe_sets.get(fid, ())
         rows.objects.append((
             *ref, fid, *head[:4], (t[4] / t[5]) if t and t[5] else None, head[4], *NO_GEOMETRY, group,
             t[1] if t else None, t[2] if t else None, t[3] if t else 0, len(ks), span_rows,
@@ -205,7 +205,7 @@ def append_tracks(
 
 def group_key_frames(key_frames: dict[str, Any], group: str) -> dict[str, Any]:
     """A DICOM view's keyframe map: ``key_frame_feature_map`` is keyed by feature, then by view."""
-    group_keys = {fid: marks.get(group) for fid, marks in key_frames.items() if isinstance(marks, dict)}
+    group_keys = {fid: marks.get(group) for fid, marks in key_frames.items()}
     return {k: v for k, v in group_keys.items() if v is not None}
 
 
@@ -213,8 +213,18 @@ def walk_dicom(ann: dict[str, Any], groups: dict[str, Any], ref: Row, rows: Line
                first_class: int, extras: dict[str, Any]) -> int:
     segments = ann.get("segments") or {}
     key_frames = ann.get("key_frame_feature_map") or {}
+    for where, value in (("groups", groups), ("segments", segments), ("key_frame_feature_map", key_frames)):
+        if type(value) is not dict:
+            raise FieldError(f"annotations.{where}", f"expected an object, got {json_type(value)}")
+    for fid, marks in key_frames.items():
+        if type(marks) is not dict:
+            raise FieldError(f"annotations.key_frame_feature_map.{fid}", f"expected an object keyed by DICOM view, "
+                             f"got {json_type(marks)}")
+    # A view named only in segments or the keyframe map is walked too (its tracks have no frames).
+    views = dict.fromkeys([*groups, *segments, *(v for marks in key_frames.values() for v in marks)])
     frames = 0
-    for name, g in groups.items():
+    for name in views:
+        g = groups.get(name, {})
         try:
             known = _GROUP_FIELDS | {"name"} if g.get("name") in (None, name) else _GROUP_FIELDS
             if not g.keys() <= known:
