@@ -5,13 +5,19 @@ BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.installed-runtime
 DEV := $(VENV)/.installed-dev
 PYTEST_ARGS ?=
+# The native core (Rust, native/) becomes lb_export_pipeline/_native.abi3.so, built by maturin with the
+# release profile; it is rebuilt in place whenever a Rust source changes.
+CARGO ?= cargo
+NATIVE_SOURCES := native/Cargo.toml native/Cargo.lock $(shell find native/src -name '*.rs' 2>/dev/null)
+EXTENSION := lb_export_pipeline/_native.abi3.so
 
-.PHONY: venv dev demo ui test test-fast chromium lint typecheck bench bench-flatten bench-download bench-query clean
+.PHONY: venv dev demo ui test test-fast chromium lint typecheck native-check bench bench-flatten bench-download bench-query wheel clean
 
 # demo/ui need the package only; tests add the dev tools, the official SDK, moto and pyspark.
+# The editable install compiles the extension (maturin is the build backend, release profile).
 $(RUNTIME): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --upgrade pip "maturin>=1.9,<2.0"
 	$(BIN)/python -m pip install --quiet -e ".[s3]"
 	touch $(RUNTIME)
 
@@ -19,8 +25,13 @@ $(DEV): $(RUNTIME)
 	$(BIN)/python -m pip install --quiet -e ".[dev,spark]"
 	touch $(DEV)
 
-venv: $(RUNTIME)
-dev: $(DEV)
+# After a Rust change: rebuild the extension in place (no reinstall; cargo rebuilds only what changed).
+$(EXTENSION): $(NATIVE_SOURCES) | $(RUNTIME)
+	$(BIN)/maturin develop --release --skip-install
+	touch $(EXTENSION)
+
+venv: $(RUNTIME) $(EXTENSION)
+dev: $(DEV) $(EXTENSION)
 
 ## Run the whole pipeline through Dagster against the local Labelbox emulator and print what landed.
 demo: venv
@@ -36,7 +47,14 @@ lint: dev
 typecheck: dev
 	$(BIN)/mypy
 
-test: lint typecheck chromium
+# The crate's own checks. Tests use the release profile so they share the dependency build of the
+# extension; clippy covers the PyO3 module too (all features).
+native-check:
+	cd native && $(CARGO) fmt --check
+	cd native && $(CARGO) clippy --all-targets --all-features -- -D warnings
+	cd native && $(CARGO) test --release
+
+test: lint typecheck native-check chromium
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 ## The inner loop: the tests without the webserver, browser and Spark ones (marked slow).
@@ -46,6 +64,10 @@ test-fast: dev
 # The browser test drives Debian's chromium (Playwright cannot download a browser here); CI runs as root.
 chromium:
 	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+
+## A wheel for users without Rust (abi3: one wheel serves CPython 3.11+), into dist/.
+wheel: venv
+	$(BIN)/maturin build --release --out dist
 
 ## Benchmarks (not part of `make test`): figures go to benchmarks/results/.
 bench: bench-flatten bench-download bench-query
@@ -57,4 +79,4 @@ bench-query: dev
 	$(BIN)/python benchmarks/bench_query.py
 
 clean:
-	rm -rf $(VENV) .demo .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .demo .pytest_cache .mypy_cache .ruff_cache dist native/target $(EXTENSION)
