@@ -12,12 +12,13 @@ from typing import Any
 import dagster as dg
 from pydantic import ConfigDict, Field
 
-from ..flatten.commit import Transaction
 from ..labelbox import ClientConfig, ConfigurationError, ExportParams, LabelboxClient, RetryPolicy
 from ..labelbox.config import EXPORT_TIMEOUT_SECONDS, POLL_INTERVAL_SECONDS
 from ..labelbox.redaction import install_log_redaction
 from ..settings import LABELBOX_API_KEY, LABELBOX_ENDPOINT, LB_EXPORT_ROOT, LB_FLATTEN_WORKERS
-from ..storage import exists, get_file, is_remote, join, put_file
+from ..storage import is_remote, join
+from ..storage.objects import exists, get_file, put_file
+from ..storage.swap import Transaction
 
 EXPORT_FILE = "export.ndjson.gz"
 SPLITS_FILE = "splits.json"

@@ -13,11 +13,11 @@ import numpy as np
 import polars as pl
 import pyarrow.parquet as pq
 
-from ..flatten.commit import Transaction, fsync_tree
 from ..flatten.partition_values import check_partition_value
 from ..flatten.schemas import PARTITION_COLUMN, TableSpec
 from ..query import connect
 from ..storage import is_remote
+from ..storage.swap import Transaction, fsync_tree
 from . import average_precision, load, metrics, plots
 from .classifications import evaluate_answers
 from .objects import evaluate_bucket

@@ -28,9 +28,11 @@ from typing import Any
 import orjson
 
 from ..interrupts import sigterm_unwinds, stop_workers
-from ..storage import exists as remote_exists
-from ..storage import filesystem, is_remote, join, put_file, replace_delta_partition
-from .commit import Transaction, fsync_tree
+from ..storage import filesystem, is_remote, join
+from ..storage.delta import replace_delta_partition
+from ..storage.objects import exists as remote_exists
+from ..storage.objects import put_file
+from ..storage.swap import Transaction, fsync_tree
 from .errors import FieldError, ProjectExportError, json_problem
 from .labels import LineRows
 from .partition_values import check_model_run_in_export, check_partition_value
@@ -471,7 +473,8 @@ def _publish_remote(txn: Transaction, partitions: dict[str, PartitionResult], un
     for run_id, part in partitions.items():
         for table, spec in TABLES.items():
             uri = join(out, table)
-            replace_delta_partition(uri, spec, run_id, txn.new / table / f"{PARTITION_COLUMN}={run_id}")
+            staged = txn.new / table / f"{PARTITION_COLUMN}={run_id}"
+            replace_delta_partition(uri, spec.schema, PARTITION_COLUMN, run_id, staged)
             part.paths[table] = uri
         # Quarantine sits outside the Delta tables (a vacuum would delete files the log does not know).
         local = txn.new / "data_rows" / f"{PARTITION_COLUMN}={run_id}" / QUARANTINE_FILE

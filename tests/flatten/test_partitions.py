@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from lb_export_pipeline.flatten import InvalidPartitionValue, flatten_export
-from lb_export_pipeline.flatten import commit as commit_module
 from lb_export_pipeline.flatten import runner as runner_module
-from lb_export_pipeline.flatten.commit import STAGING_DIR, Transaction, recover
+from lb_export_pipeline.storage import swap as swap_module
+from lb_export_pipeline.storage.swap import STAGING_DIR, Transaction, recover
 from tests.conftest import seed_rows, write_lines
 
 IMAGE_RUN = "a08c8321-3e07-06d8-43d2-a26ce0d9862c"
@@ -80,7 +80,7 @@ def test_crash_between_renames_is_repaired(tmp_path: Path, seed_export: Path, du
     """Without RENAME_EXCHANGE the swap is two renames; a crash between them is undone by recover()."""
     out = tmp_path / "out"
     flatten_export(seed_export, out)
-    monkeypatch.setattr(commit_module, "exchange", lambda a, b: False)
+    monkeypatch.setattr(swap_module, "exchange", lambda a, b: False)
     real_rename = os.rename
     calls = {"n": 0}
 
@@ -93,10 +93,10 @@ def test_crash_between_renames_is_repaired(tmp_path: Path, seed_export: Path, du
     txn = Transaction(out).begin()
     staged = txn.new / "objects" / f"model_run_id={IMAGE_RUN}"
     staged.mkdir(parents=True)
-    monkeypatch.setattr(commit_module.os, "rename", rename)
+    monkeypatch.setattr(swap_module.os, "rename", rename)
     with pytest.raises(KeyboardInterrupt):
         txn.replace(Path("objects") / f"model_run_id={IMAGE_RUN}")
-    monkeypatch.setattr(commit_module.os, "rename", real_rename)
+    monkeypatch.setattr(swap_module.os, "rename", real_rename)
     assert not (out / "objects" / f"model_run_id={IMAGE_RUN}").exists()
     assert txn._lock is not None
     txn._lock.close()  # the process "died": its lock is gone
@@ -121,7 +121,7 @@ def test_exchange_swaps_folders_atomically(tmp_path: Path) -> None:
     b.mkdir()
     (a / "new").write_text("n")
     (b / "old").write_text("o")
-    if not commit_module.exchange(a, b):
+    if not swap_module.exchange(a, b):
         pytest.skip("renameat2(RENAME_EXCHANGE) is not available here; the two-rename path is tested above")
     assert (b / "new").exists() and (a / "old").exists()
 
@@ -174,7 +174,7 @@ def test_a_partition_created_between_the_check_and_the_rename_is_replaced(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, with_exchange: bool) -> None:
     """The same race, forced: another commit's folder lands just after this one looked for it."""
     if not with_exchange:
-        monkeypatch.setattr(commit_module, "exchange", lambda a, b: False)
+        monkeypatch.setattr(swap_module, "exchange", lambda a, b: False)
     relative = Path("objects") / "model_run_id=r"
     mine = Transaction(tmp_path).begin()
     (mine.new / relative).mkdir(parents=True)
@@ -189,7 +189,7 @@ def test_a_partition_created_between_the_check_and_the_rename_is_replaced(
             (tmp_path / relative / "part-theirs.parquet").write_text("theirs")
         real_rename(src, dst)
 
-    monkeypatch.setattr(commit_module.os, "rename", rename)
+    monkeypatch.setattr(swap_module.os, "rename", rename)
     mine.replace(relative)
     mine.finish()
     assert [p.name for p in (tmp_path / relative).iterdir()] == ["part-mine.parquet"]

@@ -73,7 +73,7 @@ def test_reads_forced_inside_the_swap_window_see_one_whole_version(tmp_path: Pat
     """The race above is left to chance; here a read runs at each step of the commit of one partition:
     just before its swap, just after it (old folder still on disk, about to be removed), and with a
     listing taken before the swap but opened after it."""
-    from lb_export_pipeline.flatten import commit
+    from lb_export_pipeline.storage import swap
 
     root = tmp_path / "tables"
     small, large = _export(tmp_path / "small.ndjson", 12), _export(tmp_path / "large.ndjson", 30)
@@ -85,7 +85,7 @@ def test_reads_forced_inside_the_swap_window_see_one_whole_version(tmp_path: Pat
         source = files if files is not None else f"{root}/data_rows/*/*.parquet"
         return int(duckdb.execute("select count(*) from read_parquet(?)", [source]).fetchone()[0])  # type: ignore[index]
 
-    real_exchange = commit.exchange
+    real_exchange = swap.exchange
 
     def exchange(staged: Path, target: Path) -> bool:
         if target != partition:
@@ -97,7 +97,7 @@ def test_reads_forced_inside_the_swap_window_see_one_whole_version(tmp_path: Pat
         seen["old folder still there"] = any(staged.glob("*.parquet"))
         return swapped
 
-    monkeypatch.setattr(commit, "exchange", exchange)
+    monkeypatch.setattr(swap, "exchange", exchange)
     flatten_export(small, root)
     if not seen.get("old folder still there"):
         pytest.skip("renameat2(RENAME_EXCHANGE) is not available here")

@@ -71,15 +71,12 @@ def fsync_tree(root: Path) -> None:
     """Flush staged files and their folders to disk before they are swapped in."""
     for dirpath, _dirs, files in os.walk(root):
         for name in files:
-            fd = os.open(os.path.join(dirpath, name), os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-        _fsync_dir(Path(dirpath))
+            fsync_path(Path(dirpath, name))
+        fsync_path(Path(dirpath))
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_path(path: Path) -> None:
+    """Flush one file, or one folder's entries, to disk."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -130,7 +127,7 @@ class Transaction:
         target.parent.mkdir(parents=True, exist_ok=True)
         for _ in range(_SWAP_ATTEMPTS):
             if self._swap(staged, target, self.old / relative):
-                _fsync_dir(target.parent)
+                fsync_path(target.parent)
                 return
         raise OSError(errno.EBUSY, f"{target} kept changing under {_SWAP_ATTEMPTS} concurrent commits", str(target))
 
