@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import fields
@@ -16,9 +15,7 @@ from ..labelbox import ClientConfig, ConfigurationError, ExportParams, LabelboxC
 from ..labelbox.config import EXPORT_TIMEOUT_SECONDS, POLL_INTERVAL_SECONDS
 from ..labelbox.redaction import install_log_redaction
 from ..settings import LABELBOX_API_KEY, LABELBOX_ENDPOINT, LB_EXPORT_ROOT, LB_FLATTEN_WORKERS
-from ..storage import is_remote, join
-from ..storage.objects import exists, get_file, put_file
-from ..storage.swap import Transaction
+from ..storage import PartitionStore, join, store_for
 
 EXPORT_FILE = "export.ndjson.gz"
 SPLITS_FILE = "splits.json"
@@ -109,9 +106,8 @@ class StorageResource(dg.ConfigurableResource):  # type: ignore[type-arg]
     def tables_root(self) -> str:
         return f"{self.root.rstrip('/')}/tables"
 
-    @property
-    def remote(self) -> bool:
-        return is_remote(self.root)
+    def raw_store(self) -> PartitionStore:
+        return store_for(self.raw_root)
 
     def raw_uri(self, model_run_id: str, name: str = "") -> str:
         folder = join(self.raw_root, f"model_run_id={model_run_id}")
@@ -119,38 +115,20 @@ class StorageResource(dg.ConfigurableResource):  # type: ignore[type-arg]
 
     @contextmanager
     def raw_writer(self, model_run_id: str) -> Iterator[Path]:
-        """A local folder to land a model run's raw files in. Locally the folder replaces the previous
-        landing in one atomic swap when the block ends; on an object store the files are uploaded
-        then (each object PUT is atomic; the manifest goes last). Nothing is published on error."""
-        if not self.remote:
-            # Stage the whole folder and swap it in at the end, as table partitions are: a failure at
-            # any point leaves the previous landing (export, splits and manifest together) intact.
-            txn = Transaction(Path(self.raw_root)).begin()
-            relative = Path(f"model_run_id={model_run_id}")
-            try:
-                (txn.new / relative).mkdir(parents=True)
-                yield txn.new / relative
-                txn.replace(relative)
-            finally:
-                txn.finish()
-            return
-        with tempfile.TemporaryDirectory(prefix="lb-raw-") as tmp:
-            yield Path(tmp)
-            for name in RAW_FILES:
-                if (Path(tmp) / name).exists():
-                    put_file(Path(tmp) / name, self.raw_uri(model_run_id, name))
+        """A local folder to land a model run's raw files in, published when the block ends as one
+        replacement of the previous landing (the manifest becomes visible last). Nothing is published
+        on error: the previous landing (export, splits and manifest together) stays intact."""
+        relative = f"model_run_id={model_run_id}"
+        with self.raw_store().stage() as staging:
+            (staging.folder / relative).mkdir(parents=True)
+            yield staging.folder / relative
+            staging.publish_folder(relative, last=MANIFEST_FILE)
 
     @contextmanager
     def raw_reader(self, model_run_id: str) -> Iterator[Path]:
         """A local folder holding the model run's raw files (downloaded from an object store)."""
-        if not self.remote:
-            yield Path(self.raw_uri(model_run_id))
-            return
-        with tempfile.TemporaryDirectory(prefix="lb-raw-") as tmp:
-            for name in RAW_FILES:
-                if exists(self.raw_uri(model_run_id, name)):
-                    get_file(self.raw_uri(model_run_id, name), Path(tmp) / name)
-            yield Path(tmp)
+        with self.raw_store().read(f"model_run_id={model_run_id}", RAW_FILES) as folder:
+            yield folder
 
 
 class DuckDBTablesResource(dg.ConfigurableResource):  # type: ignore[type-arg]
