@@ -49,6 +49,9 @@ fn main() {
         line.push('}');
         writeln!(w, "{line}").unwrap();
     }
+    if let Some(r) = &out.refused {
+        writeln!(w, "{{\"refused\":{}}}", r.line).unwrap();
+    }
     for (run, n) in &out.skipped_runs {
         writeln!(w, "{{\"skipped\":\"{run}\",\"lines\":{n}}}").unwrap();
     }

@@ -1,9 +1,15 @@
 //! Classifications, one row per answer at every depth. A question carries one answer form:
-//! `radio_answer`, `checklist_answers` (each checked option), `text_answer` (`{content}`), or their
-//! `conversational_*` twins. Answers carry `classifications` recursively. A question with no form
-//! still gets a row, `answer_kind = 'unknown'`, with the whole question in `extra`.
+//! `radio_answer`, `checklist_answers` (each checked option; none checked is one row with null
+//! answer columns), `text_answer` (`{content}`), or their `conversational_*` twins. Answers carry
+//! `classifications` recursively. A question with no form still gets a row, `answer_kind =
+//! 'unknown'`, with the whole question in `extra`.
+//!
+//! A question without `feature_id` gets `<parent>#<i>` (its position after the id of the answer,
+//! object or relationship holding it); a radio or checklist answer without one gets
+//! `<question id>#<j>`. Rows are collected per label (its frame ranges may be attached to them
+//! once the video is walked) and appended when the label is done.
 
-use super::emit::{Emit, Ref};
+use super::emit::Ref;
 use super::errors::{want_object, At, FieldError, Walk};
 use super::labels::METRIC_FIELDS;
 use super::values::{all_known, py_str, Extra};
@@ -35,6 +41,8 @@ const ANSWER_FIELDS: [&str; 8] = [
     "custom_metrics",
     "content",
 ];
+/// Scores a question and each of its answers may both carry (the answer's wins).
+const SCORES: [&str; 2] = ["confidence", "custom_metrics"];
 
 /// (field, answer kind, holds one answer rather than a list), in the order a question is read.
 const ANSWER_FORMS: [(&str, &str, bool); 6] = [
@@ -68,13 +76,28 @@ impl Scope<'_> {
     }
 }
 
+/// A label's classification rows, in walk order, before they are appended.
+pub type Rows<'n> = Vec<ClassificationRow<'n>>;
+
 static EMPTY: Node<'static> = Node::Obj(&[]);
+static NO_ANSWER: Node<'static> = Node::Null;
+
+/// The text of an id cell (`parent or ''` in Python's `f"{parent or ''}#{i}"`).
+pub fn id_text(cell: &Cell<'_>, out: &mut String) {
+    match cell {
+        Cell::Null | Cell::Json(Node::Null) => {}
+        Cell::Str(s) => out.push_str(s),
+        Cell::Text(s) => out.push_str(s),
+        Cell::Json(n) if n.truthy() => py_str(Some(n), out),
+        _ => {}
+    }
+}
 
 /// One row per answer of `items` and everything nested under them. `field` is the name `items`
 /// has in the line (error paths start from it); `prefix` the path of the enclosing answer.
 pub fn walk_classifications<'n>(
     items: &'n Node<'n>,
-    em: &mut Emit<'_>,
+    out: &mut Rows<'n>,
     r: &Ref<'n>,
     scope: Scope<'n>,
     prefix: Option<&str>,
@@ -87,28 +110,40 @@ pub fn walk_classifications<'n>(
         ));
     };
     for (i, q) in items.iter().enumerate() {
-        question(q, em, r, &scope, prefix).at_with(|| format!("{field}[{i}]"))?;
+        question(q, i, out, r, &scope, prefix).at_with(|| format!("{field}[{i}]"))?;
     }
     Ok(())
 }
 
-fn question<'n>(q: &'n Node<'n>, em: &mut Emit<'_>, r: &Ref<'n>, scope: &Scope<'n>, prefix: Option<&str>) -> Walk {
+fn question<'n>(
+    q: &'n Node<'n>,
+    i: usize,
+    out: &mut Rows<'n>,
+    r: &Ref<'n>,
+    scope: &Scope<'n>,
+    prefix: Option<&str>,
+) -> Walk {
     if q.fields().is_none() {
         return Err(want_object(q));
     }
     let qname = q.get("name");
+    let qid: Cell<'n> = match q.get("feature_id") {
+        Some(id) if !id.is_null() => Cell::Json(id),
+        _ => {
+            let mut id = String::new();
+            id_text(&scope.parent_feature_id, &mut id);
+            id.push('#');
+            id.push_str(&i.to_string());
+            Cell::Text(id)
+        }
+    };
     let mut path = String::new();
     match prefix {
-        None => {
-            let named = qname
-                .filter(|n| n.truthy())
-                .or_else(|| q.get("feature_id").filter(|f| f.truthy()));
-            match named {
-                Some(Node::Str(s)) => path.push_str(s),
-                Some(other) => py_str(Some(other), &mut path),
-                None => path.push('?'),
-            }
-        }
+        None => match qname.filter(|n| n.truthy()) {
+            Some(Node::Str(s)) => path.push_str(s),
+            Some(other) => py_str(Some(other), &mut path),
+            None => id_text(&qid, &mut path),
+        },
         Some(p) => {
             path.push_str(p);
             path.push('/');
@@ -118,19 +153,31 @@ fn question<'n>(q: &'n Node<'n>, em: &mut Emit<'_>, r: &Ref<'n>, scope: &Scope<'
     let form = ANSWER_FORMS
         .iter()
         .find_map(|(key, kind, single)| q.get(key).filter(|v| !v.is_null()).map(|v| (*key, *kind, *single, v)));
-    let (answer_key, kind, answers): (&str, &str, Answers<'n>) = match form {
-        None => ("", "unknown", Answers::One(&EMPTY)),
-        Some((key, kind, true, v)) => (key, kind, Answers::One(v)),
-        Some((key, kind, false, v)) => (key, kind, Answers::many(v, key)?),
+    let (answer_key, kind, answers): (&str, &str, &'n [Node<'n>]) = match form {
+        None => ("", "unknown", std::slice::from_ref(&NO_ANSWER)),
+        Some((key, kind, true, v)) => (key, kind, std::slice::from_ref(v)),
+        Some((key, kind, false, Node::Arr([]))) => (key, kind, std::slice::from_ref(&NO_ANSWER)),
+        Some((key, kind, false, Node::Arr(items))) => (key, kind, items),
+        Some((key, _, false, other)) => {
+            return Err(FieldError::new(
+                key,
+                format!("expected an array, got {}", other.json_type()),
+            ))
+        }
     };
     let whole_question = kind == "unknown";
     let q_known = whole_question || all_known(q, &QUESTION_FIELDS);
-    let answers: &[Node<'n>] = match &answers {
-        Answers::One(a) => std::slice::from_ref(*a),
-        Answers::Many(items) => items,
-    };
     for (j, a) in answers.iter().enumerate() {
-        answer(a, q, qname, kind, whole_question, q_known, &path, em, r, scope).at_with(|| {
+        let ctx = Question {
+            q,
+            qname,
+            qid: &qid,
+            kind,
+            whole_question,
+            q_known,
+            path: &path,
+        };
+        answer(a, j, &ctx, out, r, scope).at_with(|| {
             if kind == "checklist" {
                 format!("{answer_key}[{j}]")
             } else {
@@ -141,83 +188,78 @@ fn question<'n>(q: &'n Node<'n>, em: &mut Emit<'_>, r: &Ref<'n>, scope: &Scope<'
     Ok(())
 }
 
-enum Answers<'n> {
-    One(&'n Node<'n>),
-    Many(&'n [Node<'n>]),
-}
-
-impl<'n> Answers<'n> {
-    /// A checklist's answers as Python iterates them: a list's items; a dict's keys or a string's
-    /// characters (the first is refused as an answer); not iterable otherwise.
-    fn many(v: &'n Node<'n>, key: &str) -> Walk<Self> {
-        match v {
-            Node::Arr(items) => Ok(Answers::Many(items)),
-            Node::Obj([]) => Ok(Answers::Many(&[])),
-            Node::Str("") => Ok(Answers::Many(&[])),
-            Node::Obj(_) | Node::Str(_) => {
-                Err(FieldError::new(format!("{key}[0]"), "expected an object, got a string"))
-            }
-            other => Err(FieldError::new(
-                "",
-                format!("expected an array, got {}", other.json_type()),
-            )),
-        }
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn answer<'n>(
-    a: &'n Node<'n>,
+struct Question<'q, 'n> {
     q: &'n Node<'n>,
     qname: Option<&'n Node<'n>>,
+    qid: &'q Cell<'n>,
     kind: &'static str,
     whole_question: bool,
     q_known: bool,
-    path: &str,
-    em: &mut Emit<'_>,
+    path: &'q str,
+}
+
+fn answer<'n>(
+    a: &'n Node<'n>,
+    j: usize,
+    c: &Question<'_, 'n>,
+    out: &mut Rows<'n>,
     r: &Ref<'n>,
     scope: &Scope<'n>,
 ) -> Walk {
-    let a = if a.is_null() { &EMPTY } else { a }; // a checklist's null answer reads as {}
+    let q = c.q;
+    let real = !a.is_null();
+    let a = if real { a } else { &EMPTY }; // no answer (unknown form, nothing checked) reads as {}
     if a.fields().is_none() {
         return Err(want_object(a));
     }
-    let a_known = all_known(a, &ANSWER_FIELDS);
     // dict.get(key, default): a present key wins even when null.
     let confidence = a.get("confidence").or_else(|| q.get("confidence"));
     let metrics = a.get("custom_metrics").or_else(|| q.get("custom_metrics"));
     let any_metrics = metrics.filter(|m| m.truthy());
-    let extra = if q_known && !whole_question && a_known && any_metrics.is_none() {
+    // The answer's own score wins; the question's is then kept in extra.
+    let shadowed = SCORES.iter().any(|k| q.get(k).is_some() && a.get(k).is_some());
+    let extra = if c.q_known && !c.whole_question && all_known(a, &ANSWER_FIELDS) && any_metrics.is_none() && !shadowed
+    {
         None
     } else {
         let mut e = Extra::default();
-        if whole_question {
-            e.value("question", Some(q));
+        if c.whole_question {
+            e.question_with_shadowed(q, None, a);
         } else {
-            e.unknown("question", q, &QUESTION_FIELDS);
+            e.question_with_shadowed(q, Some(&QUESTION_FIELDS), a);
         }
         e.unknown("answer", a, &ANSWER_FIELDS);
         e.items("custom_metrics", any_metrics, &METRIC_FIELDS);
         e.finish()
     };
-    let answer_fid = a.get("feature_id");
-    let row = ClassificationRow {
+    let answer_fid: Cell<'n> = match a.get("feature_id") {
+        Some(id) if !id.is_null() => Cell::Json(id),
+        _ if c.kind != "text" && real => {
+            let mut id = String::new();
+            id_text(c.qid, &mut id);
+            id.push('#');
+            id.push_str(&j.to_string());
+            Cell::Text(id)
+        }
+        _ => Cell::of(a.get("feature_id")),
+    };
+    out.push(ClassificationRow {
         label_ref: r.row(),
         frame: scope.frame.clone(),
         dicom_group: Cell::opt_str(scope.group),
         object_feature_id: scope.object_feature_id.clone(),
         message_id: Cell::of(q.get("message_id")),
         parent_feature_id: scope.parent_feature_id.clone(),
-        question_feature_id: Cell::of(q.get("feature_id")),
+        question_feature_id: c.qid.clone(),
         question_schema_id: Cell::of(q.get("feature_schema_id")),
-        question_name: Cell::of(qname),
+        question_name: Cell::of(c.qname),
         question_value: Cell::of(q.get("value")),
-        answer_kind: Cell::Str(kind),
-        answer_feature_id: Cell::of(answer_fid),
+        answer_kind: Cell::Str(c.kind),
+        answer_feature_id: answer_fid.clone(),
         answer_schema_id: Cell::of(a.get("feature_schema_id")),
         answer_name: Cell::of(a.get("name")),
         answer_value: Cell::of(a.get("value")),
-        text_content: if kind == "text" {
+        text_content: if c.kind == "text" {
             Cell::of(a.get("content"))
         } else {
             Cell::Null
@@ -225,26 +267,25 @@ fn answer<'n>(
         confidence: Cell::of(confidence),
         custom_metrics: Cell::of(metrics),
         depth: Cell::Int(scope.depth),
-        path: Cell::Str(path),
+        path: Cell::Text(c.path.to_string()),
         segments: Cell::Null,
         keyframes: Cell::Null,
         tail: TailRow {
             extra: extra.map_or(Cell::Null, Cell::Text),
             line_number: Cell::Int(r.line),
         },
-    };
-    em.classification(&row);
+    });
     if let Some(nested) = a.get("classifications").filter(|n| n.truthy()) {
-        let mut child = String::with_capacity(path.len() + 16);
-        child.push_str(path);
+        let mut child = String::with_capacity(c.path.len() + 16);
+        child.push_str(c.path);
         child.push('/');
         py_str(a.get("name"), &mut child);
         let inner = Scope {
-            parent_feature_id: Cell::of(answer_fid),
+            parent_feature_id: answer_fid,
             depth: scope.depth + 1,
             ..scope.clone()
         };
-        walk_classifications(nested, em, r, inner, Some(&child), "classifications")?;
+        walk_classifications(nested, out, r, inner, Some(&child), "classifications")?;
     }
     Ok(())
 }

@@ -13,8 +13,15 @@ use crate::tables::{
 pub struct Ref<'n> {
     pub data_row_id: &'n str,
     pub source: &'static str,
-    pub label_id: Option<&'n Node<'n>>,
+    pub label_id: LabelId<'n>,
     pub line: i64,
+}
+
+/// A label's id, or, when it has none, its position in its run's list (the key is `#<i>`).
+#[derive(Clone, Copy)]
+pub enum LabelId<'n> {
+    Given(&'n Node<'n>),
+    Position(usize),
 }
 
 impl<'n> Ref<'n> {
@@ -22,7 +29,10 @@ impl<'n> Ref<'n> {
         LabelRefRow {
             data_row_id: Cell::Str(self.data_row_id),
             source: Cell::Str(self.source),
-            label_id: Cell::of(self.label_id),
+            label_id: match self.label_id {
+                LabelId::Given(n) => Cell::Json(n),
+                LabelId::Position(i) => Cell::Text(format!("#{i}")),
+            },
         }
     }
 }

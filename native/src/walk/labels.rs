@@ -1,15 +1,18 @@
 //! One label or prediction into labels, objects, classifications, video_frames and relationships
-//! rows. Three layouts: flat (`{objects, classifications, relationships}`), video (`frames`,
-//! `segments`, `key_frame_feature_map`) and DICOM (the video layout once per `groups.<view>`).
+//! rows. Three layouts: flat (`{objects, classifications, relationships}`), video and DICOM
+//! (`video`); relationships, wherever listed, are `relationships`'. A label without `id` is keyed
+//! `#<i>` (its position in the run's list), an object without `feature_id` `#<i>` (its position in
+//! `annotations.objects`).
 
-use super::classifications::{walk_classifications, Scope};
-use super::emit::{Emit, Ref};
-use super::errors::{get, object_items, want_object, At, FieldError, Walk};
+use super::classifications::{walk_classifications, Rows, Scope};
+use super::emit::{Emit, LabelId, Ref};
+use super::errors::{object_items, want_object, At, FieldError, Walk};
 use super::geometry::{read_geometry, Known};
-use super::values::{all_known, all_known_by, py_str, timestamp, Extra};
+use super::relationships::{is_relationship, walk_relationships};
+use super::values::{all_known_by, timestamp, Extra};
 use super::video::{walk_dicom, walk_video, KeyFrames};
 use crate::json::{write_json, Node};
-use crate::tables::{Cell, LabelRow, ObjectRow, RelationshipRow, TailRow};
+use crate::tables::{Cell, LabelRow, ObjectRow, TailRow};
 
 const LABEL_FIELDS: [&str; 7] = [
     "label_kind",
@@ -20,7 +23,8 @@ const LABEL_FIELDS: [&str; 7] = [
     "performance_details",
     "z_order",
 ];
-const ANNOTATION_FIELDS: [&str; 7] = [
+const FLAT_FIELDS: [&str; 3] = ["objects", "classifications", "relationships"];
+const VIDEO_FIELDS: [&str; 7] = [
     "objects",
     "classifications",
     "relationships",
@@ -29,8 +33,8 @@ const ANNOTATION_FIELDS: [&str; 7] = [
     "key_frame_feature_map",
     "groups",
 ];
-/// Audio labels carry an empty `timestamp: {}`; a non-empty one is kept in `extra`.
-const ANNOTATION_OR_EMPTY: [&str; 8] = [
+/// Known keys that may sit empty where they are not read (audio's `timestamp: {}`, `segments: {}`).
+const EMPTY_OK: [&str; 8] = [
     "objects",
     "classifications",
     "relationships",
@@ -57,17 +61,6 @@ const PERFORMANCE_FIELDS: [&str; 6] = [
 ];
 /// custom_metrics items.
 pub const METRIC_FIELDS: [&str; 2] = ["name", "value"];
-const RELATIONSHIP_FIELDS: [&str; 8] = [
-    "feature_id",
-    "feature_schema_id",
-    "name",
-    "value",
-    "annotation_kind",
-    "unidirectional_relationship",
-    "bidirectional_relationship",
-    "relationship",
-];
-
 pub static EMPTY: Node<'static> = Node::Obj(&[]);
 
 /// `value or {}`: a falsy value reads as an empty object.
@@ -77,6 +70,7 @@ pub fn or_empty<'n>(v: Option<&'n Node<'n>>) -> &'n Node<'n> {
 
 pub fn walk_label<'n>(
     label: &'n Node<'n>,
+    index: usize,
     source: &'static str,
     data_row_id: &'n str,
     em: &mut Emit<'_>,
@@ -85,47 +79,74 @@ pub fn walk_label<'n>(
     if label.fields().is_none() {
         return Err(want_object(label));
     }
+    let label_id = match label.get("id") {
+        Some(id) if !id.is_null() => LabelId::Given(id),
+        _ => LabelId::Position(index),
+    };
     let r = Ref {
         data_row_id,
         source,
-        label_id: label.get("id"),
+        label_id,
         line,
     };
     let ann = or_empty(label.get("annotations"));
-    if ann.fields().is_none() {
-        return Err(want_object(ann).within("annotations.objects"));
-    }
     let before = em.rows();
     let mut frame_count: Option<i64> = None;
+    let mut classes: Rows<'n> = Vec::new();
+    let mut extras = Extra::default(); // unknown keys of frames and DICOM views
 
+    if ann.fields().is_none() {
+        return Err(want_object(ann));
+    }
+    // Top-level classifications first: video frame ranges may be keyed by their feature ids.
+    if let Some(c) = ann.get("classifications").filter(|c| c.truthy()) {
+        walk_classifications(c, &mut classes, &r, Scope::top(), None, "annotations.classifications")?;
+    }
+    let mut relationships: Vec<(String, &'n Node<'n>)> = Vec::new();
     if let Some(objects) = ann.get("objects").filter(|o| o.truthy()) {
-        walk_objects(objects, em, &r).at("annotations.objects")?;
+        walk_objects(objects, em, &mut classes, &r, &mut relationships).at("annotations.objects")?;
     }
     let groups = ann.get("groups").filter(|g| g.truthy());
-    if groups.is_none() && (ann.get("frames").is_some() || ann.get("key_frame_feature_map").is_some()) {
+    let video = groups.is_some() || ann.get("frames").is_some() || ann.get("key_frame_feature_map").is_some();
+    if video && groups.is_none() {
         let frames = or_empty(ann.get("frames"));
         let segments = or_empty(ann.get("segments"));
         let key_frames = KeyFrames::Map(or_empty(ann.get("key_frame_feature_map")));
-        frame_count = Some(walk_video(frames, segments, &key_frames, &r, None, em).at("annotations")?);
+        let n = walk_video(frames, segments, &key_frames, &r, None, em, &mut classes, &mut extras).at("annotations")?;
+        frame_count = Some(n);
     }
     if let Some(groups) = groups {
-        frame_count = Some(frame_count.unwrap_or(0) + walk_dicom(ann, groups, &r, em)?);
+        frame_count = Some(frame_count.unwrap_or(0) + walk_dicom(ann, groups, &r, em, &mut classes, &mut extras)?);
     }
-    if let Some(classes) = ann.get("classifications").filter(|c| c.truthy()) {
-        walk_classifications(classes, em, &r, Scope::top(), None, "annotations.classifications")?;
+    if let Some(listed) = ann.get("relationships").filter(|l| l.truthy()) {
+        let Node::Arr(listed) = listed else {
+            return Err(FieldError::new(
+                "annotations.relationships",
+                format!("expected an array, got {}", listed.json_type()),
+            ));
+        };
+        let from_objects = std::mem::take(&mut relationships);
+        relationships = listed
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (format!("annotations.relationships[{i}]"), l))
+            .collect();
+        relationships.extend(from_objects);
     }
-    if let Some(rels) = ann.get("relationships").filter(|r| r.truthy()) {
-        walk_relationships(rels, em, &r).at("annotations.relationships")?;
+    if !relationships.is_empty() {
+        walk_relationships(&relationships, em, &mut classes, &r)?;
+    }
+    for row in &classes {
+        em.classification(row);
     }
 
     let mut extra = Extra::default();
     extra.unknown("label", label, &LABEL_FIELDS);
-    let ann_known: &[&str] = if ann.get("timestamp").is_some_and(|t| t.truthy()) {
-        &ANNOTATION_FIELDS
-    } else {
-        &ANNOTATION_OR_EMPTY
-    };
-    extra.unknown("annotations", ann, ann_known);
+    let read: &[&str] = if video { &VIDEO_FIELDS } else { &FLAT_FIELDS };
+    // A known key left empty where it is not read (audio's `timestamp: {}`) carries nothing.
+    extra.unknown_by("annotations", ann, |k| {
+        read.contains(&k) || EMPTY_OK.contains(&k) && !ann.get(k).is_some_and(|v| v.truthy())
+    });
     let details = or_empty(label.get("label_details"));
     let perf = or_empty(label.get("performance_details"));
     if details.fields().is_none() {
@@ -136,6 +157,7 @@ pub fn walk_label<'n>(
         return Err(want_object(perf));
     }
     extra.unknown("performance_details", perf, &PERFORMANCE_FIELDS);
+    extra.append(extras);
 
     let created_at = timestamp(details.get("created_at"), "label_details.created_at")?;
     let updated_at = timestamp(details.get("updated_at"), "label_details.updated_at")?;
@@ -178,9 +200,20 @@ pub fn walk_label<'n>(
     Ok(())
 }
 
-fn walk_objects<'n>(objects: &'n Node<'n>, em: &mut Emit<'_>, r: &Ref<'n>) -> Walk {
+/// Object rows; relationships listed among the objects are set aside into `relationships`.
+fn walk_objects<'n>(
+    objects: &'n Node<'n>,
+    em: &mut Emit<'_>,
+    classes: &mut Rows<'n>,
+    r: &Ref<'n>,
+    relationships: &mut Vec<(String, &'n Node<'n>)>,
+) -> Walk {
     for (i, o) in object_items(objects)?.iter().enumerate() {
-        object(o, em, r).at_with(|| format!("[{i}]"))?;
+        if is_relationship(o) {
+            relationships.push((format!("annotations.objects[{i}]"), o));
+            continue;
+        }
+        object(o, i, em, classes, r).at_with(|| format!("[{i}]"))?;
     }
     Ok(())
 }
@@ -199,13 +232,17 @@ pub fn object_extra<'n>(o: &Node<'_>, known: Known, geometry: Extra, metrics: Op
     e.finish().map_or(Cell::Null, Cell::Text)
 }
 
-fn object<'n>(o: &'n Node<'n>, em: &mut Emit<'_>, r: &Ref<'n>) -> Walk {
+fn object<'n>(o: &'n Node<'n>, i: usize, em: &mut Emit<'_>, classes: &mut Rows<'n>, r: &Ref<'n>) -> Walk {
     let (geometry, known, geometry_extra) = read_geometry(o)?;
-    let fid = o.get("feature_id");
+    // An object without feature_id is keyed by its position: `#<i>`.
+    let fid: Cell<'n> = match o.get("feature_id") {
+        Some(id) if !id.is_null() => Cell::Json(id),
+        _ => Cell::Text(format!("#{i}")),
+    };
     let extra = object_extra(o, known, geometry_extra, o.get("custom_metrics"));
     let row = ObjectRow {
         label_ref: r.row(),
-        feature_id: Cell::of(fid),
+        feature_id: fid.clone(),
         feature_schema_id: Cell::of(o.get("feature_schema_id")),
         name: Cell::of(o.get("name")),
         value: Cell::of(o.get("value")),
@@ -222,69 +259,11 @@ fn object<'n>(o: &'n Node<'n>, em: &mut Emit<'_>, r: &Ref<'n>) -> Walk {
     em.object(&row);
     if let Some(nested) = o.get("classifications").filter(|c| c.truthy()) {
         let scope = Scope {
-            object_feature_id: Cell::of(fid),
-            parent_feature_id: Cell::of(fid),
+            object_feature_id: fid.clone(),
+            parent_feature_id: fid,
             ..Scope::top()
         };
-        walk_classifications(nested, em, r, scope, None, "classifications")?;
+        walk_classifications(nested, classes, r, scope, None, "classifications")?;
     }
-    Ok(())
-}
-
-pub fn walk_relationships<'n>(rels: &'n Node<'n>, em: &mut Emit<'_>, r: &Ref<'n>) -> Walk {
-    for (i, rel) in object_items(rels)?.iter().enumerate() {
-        relationship(rel, em, r).at_with(|| format!("[{i}]"))?;
-    }
-    Ok(())
-}
-
-fn relationship<'n>(rel: &'n Node<'n>, em: &mut Emit<'_>, r: &Ref<'n>) -> Walk {
-    if rel.fields().is_none() {
-        return Err(FieldError::new(
-            "",
-            format!("expected an object, got {}", rel.json_type()),
-        ));
-    }
-    let mut lowered = String::new();
-    let (kind, body) = if let Some(body) = rel.get("unidirectional_relationship") {
-        ("unidirectional", body)
-    } else if let Some(body) = rel.get("bidirectional_relationship") {
-        ("bidirectional", body)
-    } else {
-        let body = or_empty(rel.get("relationship"));
-        let t = get(body, "type")?.filter(|t| t.truthy());
-        let mut text = String::new();
-        match t {
-            Some(t) => py_str(Some(t), &mut text),
-            None => text.push_str("unknown"),
-        }
-        lowered = text.to_lowercase();
-        ("", body)
-    };
-    let source = get(body, "source")?;
-    let target = body.get("target");
-    let mut e = Extra::default();
-    if !all_known(rel, &RELATIONSHIP_FIELDS) {
-        e.unknown("relationship", rel, &RELATIONSHIP_FIELDS);
-    }
-    let row = RelationshipRow {
-        label_ref: r.row(),
-        feature_id: Cell::of(rel.get("feature_id")),
-        feature_schema_id: Cell::of(rel.get("feature_schema_id")),
-        name: Cell::of(rel.get("name")),
-        annotation_kind: Cell::of(rel.get("annotation_kind")),
-        kind: if kind.is_empty() {
-            Cell::Str(&lowered)
-        } else {
-            Cell::Str(kind)
-        },
-        source_feature_id: Cell::of(source),
-        target_feature_id: Cell::of(target),
-        tail: TailRow {
-            extra: e.finish().map_or(Cell::Null, Cell::Text),
-            line_number: Cell::Int(r.line),
-        },
-    };
-    em.relationship(&row);
     Ok(())
 }

@@ -9,6 +9,7 @@ mod emit;
 mod errors;
 mod geometry;
 mod labels;
+mod relationships;
 mod row;
 #[cfg(test)]
 mod tests;
@@ -22,7 +23,7 @@ use crate::tables::BadColumn;
 pub use crate::tables::TableBuilders;
 use emit::{Emit, Misfit};
 use errors::{At, FieldError};
-use row::{attributed_row, check_partition_value, for_each_run, line_head, no_runs, walk_run};
+use row::{attributed_row, check_partition_value, for_each_run, line_head, no_runs, walk_run, PROJECT_EXPORT};
 pub use values::parse_iso;
 
 /// What a walk keeps and how it attributes lines.
@@ -60,6 +61,21 @@ pub struct ChunkOutput {
     pub skipped_runs: BTreeMap<String, u64>,
     /// Lines read, blank ones included.
     pub lines: u64,
+    /// Set when a line shows the whole file is of another kind (a project export row): the walk
+    /// stops at that line and the caller refuses the file with this reason, naming the line.
+    pub refused: Option<QuarantineRecord>,
+}
+
+/// Why a line did not land: a field error (the line is quarantined), or a refusal of the file.
+enum LineError {
+    Field(FieldError),
+    Refuse(String),
+}
+
+impl From<FieldError> for LineError {
+    fn from(e: FieldError) -> Self {
+        LineError::Field(e)
+    }
 }
 
 const UTF8_BOM: &[u8] = b"\xef\xbb\xbf";
@@ -88,6 +104,9 @@ pub fn walk_chunk(buf: &[u8], first_line: u64, opts: &WalkOptions, out: &mut Chu
         if !body.iter().all(|b| b.is_ascii_whitespace() || *b == 0x0b) {
             arena.reset();
             walk_guarded(raw, n, opts, out, &arena, &mut tx);
+            if out.refused.is_some() {
+                return;
+            }
         }
         n += 1;
     }
@@ -131,9 +150,19 @@ fn walk_line(raw: &[u8], n: u64, opts: &WalkOptions, out: &mut ChunkOutput, aren
             let reason = format!("column {name}: a value this column's type cannot hold");
             quarantine(out, n, raw, FieldError::new(name, reason), runs_named_by(&node, opts));
         }
-        Err(e) => {
+        Err(LineError::Field(e)) => {
             tx.rollback(out);
             quarantine(out, n, raw, e, runs_named_by(&node, opts));
+        }
+        Err(LineError::Refuse(reason)) => {
+            tx.rollback(out);
+            out.refused = Some(QuarantineRecord {
+                line: n,
+                field: String::new(),
+                reason,
+                runs: Vec::new(),
+                raw: raw.to_vec(),
+            });
         }
     }
 }
@@ -205,13 +234,6 @@ impl LineTx {
         out.partitions.get_mut(run).expect("partition just ensured")
     }
 
-    fn mark(&self, run: &str) -> [usize; 6] {
-        self.touched()
-            .iter()
-            .find(|(r, _, _)| r == run)
-            .map_or([0; 6], |(_, m, _)| *m)
-    }
-
     fn rollback(&self, out: &mut ChunkOutput) {
         for (run, mark, created) in self.touched() {
             if *created {
@@ -231,7 +253,7 @@ fn flatten_line<'n>(
     opts: &'n WalkOptions,
     out: &mut ChunkOutput,
     tx: &mut LineTx,
-) -> Result<Option<BadColumn>, FieldError> {
+) -> Result<Option<BadColumn>, LineError> {
     let (head, line_extra) = line_head(obj, line)?;
     let split_default: Option<&'n str> = opts
         .splits
@@ -241,27 +263,27 @@ fn flatten_line<'n>(
     // Per run, in first-seen order: its id and the first misfit of its rows.
     let mut runs: Vec<(&'n str, Option<Misfit>)> = Vec::new();
     let mut skipped: Vec<&'n str> = Vec::new();
+    let mut paths: Vec<(&'n str, String)> = Vec::new();
     for_each_run(obj, |entry| {
         if opts.only_model_run.as_deref().is_some_and(|only| only != entry.run_id) {
             skipped.push(entry.run_id);
             return Ok(());
         }
         check_partition_value(entry.run_id).map_err(|m| FieldError::new(entry.path.clone(), m))?;
-        // The same run twice in one line: the later entry replaces the earlier one's rows.
-        let slot = match runs.iter().position(|(r, _)| *r == entry.run_id) {
-            Some(i) => {
-                let mark = tx.mark(entry.run_id);
-                out.partitions
-                    .get_mut(entry.run_id)
-                    .expect("walked run has a partition")
-                    .truncate(mark);
-                i
-            }
-            None => {
-                runs.push((entry.run_id, None));
-                runs.len() - 1
-            }
-        };
+        // The same run twice in one line: either entry could hold its labels, so none is kept.
+        if let Some(first) = paths.iter().find(|(r, _)| *r == entry.run_id) {
+            return Err(FieldError::new(
+                entry.path.clone(),
+                format!(
+                    "model run {} is named twice in this line (also at {}); either entry could hold its labels, \
+                     so none is kept",
+                    entry.run_id, first.1
+                ),
+            ));
+        }
+        paths.push((entry.run_id, entry.path.clone()));
+        runs.push((entry.run_id, None));
+        let slot = runs.len() - 1;
         let t = tx.partition(out, entry.run_id);
         let mut em = Emit::new(t);
         walk_run(&head, &line_extra, &entry, split_default, &mut em, line).at(&entry.path)?;
@@ -270,12 +292,15 @@ fn flatten_line<'n>(
     })?;
 
     if runs.is_empty() && skipped.is_empty() {
+        if obj.get("projects").is_some() {
+            return Err(LineError::Refuse(PROJECT_EXPORT.to_string()));
+        }
         let Some(only) = opts.only_model_run.as_deref() else {
-            return Err(no_runs(obj));
+            return Err(no_runs().into());
         };
         let t = tx.partition(out, only);
         let mut em = Emit::new(t);
-        attributed_row(&head, line_extra, split_default, &mut em);
+        attributed_row(&head, obj, line_extra, split_default, &mut em);
         runs.push((only, em.bad));
     }
     for run in skipped {

@@ -75,28 +75,36 @@ pub fn for_each_run<'n>(obj: &'n Node<'n>, mut visit: impl FnMut(RunEntry<'n>) -
             ));
         };
         for (model_id, model) in models.iter() {
-            let mut runs = model.get(runs_key).filter(|r| !r.is_null());
-            if runs.is_none() && model.fields().is_some() {
-                runs = model.get(if runs_key == "runs" { "model_runs" } else { "runs" });
-            }
-            let Some(Node::Obj(runs)) = runs else {
-                return Err(FieldError::new(
-                    format!("{top}.{model_id}.{runs_key}"),
-                    "expected an object keyed by model run id",
-                ));
+            // Either key may hold the runs, whatever the shape; a model carrying both is read in both.
+            let present: Vec<&str> = if model.fields().is_some() {
+                ["runs", "model_runs"]
+                    .into_iter()
+                    .filter(|k| model.get(k).is_some_and(|r| !r.is_null()))
+                    .collect()
+            } else {
+                Vec::new()
             };
-            for (run_id, run) in runs.iter() {
-                let path = format!("{top}.{model_id}.{runs_key}.{run_id}");
-                if run.fields().is_none() {
-                    return Err(FieldError::new(path, "expected an object"));
+            let keys = if present.is_empty() { vec![runs_key] } else { present };
+            for key in keys {
+                let Some(Node::Obj(runs)) = model.get(key) else {
+                    return Err(FieldError::new(
+                        format!("{top}.{model_id}.{key}"),
+                        "expected an object keyed by model run id",
+                    ));
+                };
+                for (run_id, run) in runs.iter() {
+                    let path = format!("{top}.{model_id}.{key}.{run_id}");
+                    if run.fields().is_none() {
+                        return Err(FieldError::new(path, "expected an object"));
+                    }
+                    visit(RunEntry {
+                        path,
+                        model_id,
+                        model,
+                        run_id,
+                        run,
+                    })?;
                 }
-                visit(RunEntry {
-                    path,
-                    model_id,
-                    model,
-                    run_id,
-                    run,
-                })?;
             }
         }
     }
@@ -348,7 +356,7 @@ pub fn walk_run<'n>(
         match items {
             Node::Arr(list) => {
                 for (i, label) in list.iter().enumerate() {
-                    walk_label(label, source, head.data_row_id, em, line).at_with(|| format!("{key}[{i}]"))?;
+                    walk_label(label, i, source, head.data_row_id, em, line).at_with(|| format!("{key}[{i}]"))?;
                 }
                 counts[k] = list.len() as i64;
             }
@@ -379,7 +387,17 @@ pub fn walk_run<'n>(
 }
 
 /// The data_rows row of a line that names no run, attributed to the run being materialized.
-pub fn attributed_row<'n>(head: &LineHead<'n>, line_extra: Extra, split: Option<&'n str>, em: &mut Emit<'_>) {
+pub fn attributed_row<'n>(
+    head: &LineHead<'n>,
+    obj: &Node<'_>,
+    mut line_extra: Extra,
+    split: Option<&'n str>,
+    em: &mut Emit<'_>,
+) {
+    // Model entries without runs (or whatever the line has there) are kept as they are.
+    for (top, _) in SHAPES {
+        line_extra.value(top, obj.get(top));
+    }
     let mut row = copy_row(&head.row);
     row.split = Cell::opt_str(split);
     row.label_count = Cell::Int(0);
@@ -388,19 +406,16 @@ pub fn attributed_row<'n>(head: &LineHead<'n>, line_extra: Extra, split: Option<
     em.data_row(&row);
 }
 
-/// Refusal of a line with no run entry when no run is being materialized.
-pub fn no_runs(obj: &Node<'_>) -> FieldError {
-    if obj.get("projects").is_some() {
-        FieldError::new(
-            "projects",
-            "this is a project (or catalog) export; lb-export reads model-run exports, whose labels sit under \
-             experiments/models -> runs",
-        )
-    } else {
-        FieldError::new(
-            "models",
-            "no models/experiments entry: cannot tell which model run this data row belongs to (pass the model \
-             run id to attribute it)",
-        )
-    }
+/// A line with no run entry when no run is being materialized.
+pub fn no_runs() -> FieldError {
+    FieldError::new(
+        "models",
+        "no models/experiments entry: cannot tell which model run this data row belongs to (pass the model \
+         run id to attribute it)",
+    )
 }
+
+/// Why a project export row refuses the whole file.
+pub const PROJECT_EXPORT: &str = "a project export row (projects -> <project id> -> labels, as the Labelbox UI's \
+    project download); lb-export reads model-run exports, whose labels sit under experiments -> <model id> -> runs \
+    (or models -> model_runs): export the model run (lb-export export --model-run <id>) and flatten that";

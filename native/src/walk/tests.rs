@@ -194,8 +194,9 @@ fn video_frames_and_tracks() {
     assert_eq!(cell(objects, "confidence", 0), "0.75");
     assert_eq!(cell(objects, "keyframe_count", 0), "1");
     assert_eq!(cell(objects, "segments", 0), r#"[{"start":1,"end":3}]"#);
-    assert_eq!(cell(objects, "first_frame", 1), "2");
-    assert_eq!(cell(objects, "last_frame", 1), "9");
+    // A track known only from segments has no first or last frame.
+    assert_eq!(cell(objects, "first_frame", 1), "null");
+    assert_eq!(cell(objects, "last_frame", 1), "null");
     assert_eq!(cell(objects, "frame_count", 1), "0");
     assert_eq!(cell(&t[3], "frame", 0), "1");
     assert_eq!(cell(&t[1], "frame_count", 0), "2");
@@ -243,7 +244,7 @@ fn errors_name_the_json_path() {
         ),
         (
             r#"{"classifications":[{"name":"q","checklist_answers":"ab"}]}"#,
-            format!("{PREFIX}.annotations.classifications[0].checklist_answers[0]"),
+            format!("{PREFIX}.annotations.classifications[0].checklist_answers"),
         ),
         (
             r#"{"classifications":[{"radio_answer":{"classifications":[{"radio_answer":5}]}}]}"#,
@@ -261,7 +262,7 @@ fn errors_name_the_json_path() {
             r#"{"relationships":[3]}"#,
             format!("{PREFIX}.annotations.relationships[0]"),
         ),
-        (r#""text""#, format!("{PREFIX}.annotations.objects")),
+        (r#""text""#, PREFIX.to_string()),
     ];
     for (ann, path) in cases {
         let out = walk(&[&line_with(ann)], &WalkOptions::default());
@@ -277,7 +278,6 @@ fn errors_name_the_json_path() {
         ),
         (r#"{"data_row":{"id":"d"},"attachments":[1]}"#, "attachments"),
         (r#"{"data_row":{"id":"d"}}"#, "models"),
-        (r#"{"data_row":{"id":"d"},"projects":{}}"#, "projects"),
         (
             r#"{"data_row":{"id":"d"},"models":{"m":{"model_runs":{"../x":{}}}}}"#,
             "models.m.model_runs.../x",
@@ -452,4 +452,38 @@ fn schema_2_fields_and_nothing_dropped_inside_payloads() {
         only_field(&walk(&[&float_exif], &WalkOptions::default())).0,
         "media_attributes.exif_rotation"
     );
+}
+
+#[test]
+fn issue_10_rules() {
+    // A project export row refuses the file at that line.
+    let project = r#"{"data_row":{"id":"d"},"projects":{"p":{"labels":[]}}}"#;
+    let good = line_with(r#"{}"#);
+    let out = walk(&[&good, project, &good], &WalkOptions::default());
+    assert_eq!(out.refused.as_ref().map(|r| r.line), Some(2));
+    assert_eq!(out.lines, 2);
+    // A run named twice in one line is quarantined at the second path.
+    let twice = format!(
+        r#"{{"data_row":{{"id":"d"}},"experiments":{{"m":{{"runs":{{"{RUN}":{{}}}}}}}},"models":{{"m2":{{"model_runs":{{"{RUN}":{{}}}}}}}}}}"#
+    );
+    assert_eq!(
+        only_field(&walk(&[&twice], &WalkOptions::default())).0,
+        format!("models.m2.model_runs.{RUN}")
+    );
+    // A relationship listed among the objects and again among the relationships is one row, not an object;
+    // missing ids are keyed by position.
+    let rel = r#"{"feature_id":"r1","unidirectional_relationship":{"source":"a","target":"b"}}"#;
+    let ann = format!(
+        r#"{{"objects":[{{"point":{{"x":1,"y":2}},"classifications":[{{"radio_answer":{{"name":"yes"}}}}]}},{rel}],"relationships":[{rel}]}}"#
+    );
+    let line = line_with(&ann).replace(r#""id":"l1","#, "");
+    let mut out = walk(&[&line], &WalkOptions::default());
+    assert!(out.quarantine.is_empty(), "{:?}", out.quarantine);
+    let t = tables(&mut out, RUN);
+    assert_eq!(t[2].num_rows(), 1);
+    assert_eq!(t[5].num_rows(), 1);
+    assert_eq!(cell(&t[1], "label_id", 0), "\"#0\"");
+    assert_eq!(cell(&t[2], "feature_id", 0), "\"#0\"");
+    assert_eq!(cell(&t[3], "question_feature_id", 0), "\"#0#0\"");
+    assert_eq!(cell(&t[3], "answer_feature_id", 0), "\"#0#0#0\"");
 }

@@ -219,23 +219,88 @@ pub fn py_int(text: &str) -> Option<i128> {
     Some(if neg { -v } else { v })
 }
 
-/// Python's `str(value)` of a name that goes into a classification path.
+/// Python's `str(value)` of a value that goes into a path or a key (`None`, `True`, `1e-05`,
+/// `{'a': [1, 'b']}`).
 pub fn py_str(v: Option<&Node<'_>>, out: &mut String) {
     match v {
-        None | Some(Node::Null) => out.push_str("None"),
         Some(Node::Str(s)) => out.push_str(s),
-        Some(Node::Bool(true)) => out.push_str("True"),
-        Some(Node::Bool(false)) => out.push_str("False"),
-        Some(Node::Int(i)) => {
+        other => py_repr(other.unwrap_or(&Node::Null), out),
+    }
+}
+
+/// Python's `repr` of a parsed JSON value.
+fn py_repr(v: &Node<'_>, out: &mut String) {
+    match v {
+        Node::Null => out.push_str("None"),
+        Node::Bool(true) => out.push_str("True"),
+        Node::Bool(false) => out.push_str("False"),
+        Node::Int(i) => {
             let _ = write!(out, "{i}");
         }
-        Some(Node::UInt(u)) => {
+        Node::UInt(u) => {
             let _ = write!(out, "{u}");
         }
-        Some(Node::Float(f)) => write_float(*f, out),
-        // A container in a name makes that row's name column refuse it, so the line is
-        // quarantined whatever the path says.
-        Some(other) => write_json(other, out),
+        Node::Float(f) => py_float(*f, out),
+        Node::Str(s) => {
+            let quote = if s.contains('\'') && !s.contains('"') {
+                '"'
+            } else {
+                '\''
+            };
+            out.push(quote);
+            for c in s.chars() {
+                match c {
+                    '\\' => out.push_str("\\\\"),
+                    '\n' => out.push_str("\\n"),
+                    '\r' => out.push_str("\\r"),
+                    '\t' => out.push_str("\\t"),
+                    c if c == quote => {
+                        out.push('\\');
+                        out.push(c);
+                    }
+                    c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                        let _ = write!(out, "\\x{:02x}", c as u32);
+                    }
+                    c => out.push(c),
+                }
+            }
+            out.push(quote);
+        }
+        Node::Arr(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                py_repr(item, out);
+            }
+            out.push(']');
+        }
+        Node::Obj(fields) => {
+            out.push('{');
+            for (i, (k, v)) in fields.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                py_repr(&Node::Str(k), out);
+                out.push_str(": ");
+                py_repr(v, out);
+            }
+            out.push('}');
+        }
+    }
+}
+
+/// Python's `repr(float)`: shortest digits, exponent form below 1e-4 or from 1e16 (`1e-05`, `1e+16`);
+/// in between it is what orjson writes.
+fn py_float(f: f64, out: &mut String) {
+    let sci = format!("{f:e}");
+    let (mant, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    if f.is_finite() && f != 0.0 && !(-4..16).contains(&exp) {
+        let _ = write!(out, "{mant}e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs());
+    } else {
+        write_float(f, out);
     }
 }
 
@@ -254,6 +319,28 @@ pub fn unknown_json(obj: &Node<'_>, known: &[&str]) -> Option<String> {
     }
     text.push('}');
     Some(text)
+}
+
+/// Python's `==` on parsed JSON: numbers by value (`1 == 1.0 == True`), objects regardless of key
+/// order, arrays item by item.
+pub fn py_eq(a: &Node<'_>, b: &Node<'_>) -> bool {
+    let num = |n: &Node<'_>| match n {
+        Node::Bool(b) => Some(f64::from(u8::from(*b))),
+        Node::Int(i) => Some(*i as f64),
+        Node::UInt(u) => Some(*u as f64),
+        Node::Float(f) => Some(*f),
+        _ => None,
+    };
+    match (a, b) {
+        (Node::Null, Node::Null) => true,
+        (Node::Str(x), Node::Str(y)) => x == y,
+        (Node::Int(x), Node::Int(y)) => x == y,
+        (Node::Arr(x), Node::Arr(y)) => x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| py_eq(p, q)),
+        (Node::Obj(x), Node::Obj(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, v)| b.get(k).is_some_and(|w| py_eq(v, w)))
+        }
+        _ => matches!((num(a), num(b)), (Some(x), Some(y)) if x == y),
+    }
 }
 
 /// `extra` JSON text, written only when some part is non-empty: `{"part": {...}, ...}`.
@@ -287,6 +374,42 @@ impl Extra {
 
     pub fn is_empty(&self) -> bool {
         self.text.is_empty()
+    }
+
+    /// A question's part of an answer row's `extra`: its unknown fields (all of them when `known` is
+    /// None), then the scores its answer shadows (`confidence`, `custom_metrics`, in that order).
+    pub fn question_with_shadowed(&mut self, q: &Node<'_>, known: Option<&[&str]>, a: &Node<'_>) {
+        let Some(fields) = q.fields() else { return };
+        let shadowed = |k: &str| matches!(k, "confidence" | "custom_metrics") && a.get(k).is_some();
+        let mut first = true;
+        let put = |text: &mut String, k: &str, v: &Node<'_>, first: &mut bool| {
+            if *first {
+                text.push(if text.is_empty() { '{' } else { ',' });
+                write_str("question", text);
+                text.push_str(":{");
+                *first = false;
+            } else {
+                text.push(',');
+            }
+            write_str(k, text);
+            text.push(':');
+            write_json(v, text);
+        };
+        for (k, v) in fields.iter() {
+            if known.is_none_or(|known| !known.contains(k)) {
+                put(&mut self.text, k, v, &mut first);
+            }
+        }
+        for k in ["confidence", "custom_metrics"] {
+            if shadowed(k) && known.is_some() {
+                if let Some(v) = q.get(k) {
+                    put(&mut self.text, k, v, &mut first);
+                }
+            }
+        }
+        if !first {
+            self.text.push('}');
+        }
     }
 
     /// The parts of `other`, after this one's.
@@ -390,6 +513,26 @@ mod tests {
         ] {
             assert_eq!(parse_iso(s), want, "{s}");
         }
+    }
+
+    #[test]
+    fn names_as_python_str() {
+        let arena = bumpalo::Bump::new();
+        let v = crate::json::parse_line(r#"[null,true,1e-5,1e16,0.5,"a'b",{"k":[1,"x"]}]"#, &arena).unwrap();
+        let shown: Vec<String> = v
+            .items()
+            .unwrap()
+            .iter()
+            .map(|n| {
+                let mut s = String::new();
+                py_str(Some(n), &mut s);
+                s
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            ["None", "True", "1e-05", "1e+16", "0.5", "a'b", "{'k': [1, 'x']}"]
+        );
     }
 
     #[test]
