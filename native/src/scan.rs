@@ -230,6 +230,12 @@ fn walk_blocks_unguarded(
         let lines_before = out.lines;
         let quarantined_before = out.quarantine.len();
         walk_chunk(&block.data, block.first_line, walk, &mut out);
+        if let Some(r) = out.refused.take() {
+            // A project export row: the whole file is of another kind (Python's ProjectExportError).
+            let error = ReadError::NotNdjson(format!("line {} is {}", r.line, r.reason));
+            let _ = send_unless_cancelled(chunks, Message::Failed(error), cancel);
+            return;
+        }
         quarantined_bytes += out.quarantine[quarantined_before..]
             .iter()
             .map(|q| q.raw.len())
@@ -256,6 +262,7 @@ fn finish(worker: usize, out: ChunkOutput) -> Box<ScanChunk> {
         quarantine,
         skipped_runs,
         lines,
+        refused: _, // taken (and the scan failed) as soon as it is set
     } = out;
     let partitions = partitions
         .into_iter()
