@@ -38,10 +38,15 @@ fuzz_target!(|data: &[u8]| {
         let lines = batches[0].column_by_name("line_number").expect("line_number");
         landed.extend(lines.as_primitive::<Int64Type>().values().iter().copied());
     }
+    // A project export row stops the walk: the file is refused from that line on.
+    let refused_at = out.refused.as_ref().map_or(i64::MAX, |r| r.line as i64);
     if opts.only_model_run.is_none() {
         let quarantined: BTreeSet<i64> = out.quarantine.iter().map(|q| q.line as i64).collect();
         for (i, line) in buf.split(|&b| b == b'\n').enumerate() {
             let n = i as i64 + 1;
+            if n >= refused_at {
+                break;
+            }
             let blank = line.iter().all(|b| b.is_ascii_whitespace() || *b == 0x0b)
                 || (n == 1 && line.strip_prefix(b"\xef\xbb\xbf").is_some_and(|l| l.iter().all(u8::is_ascii_whitespace)));
             assert!(blank || landed.contains(&n) || quarantined.contains(&n), "line {n} neither landed nor quarantined");
