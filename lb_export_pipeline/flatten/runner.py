@@ -15,7 +15,6 @@ import contextlib
 import gc
 import multiprocessing
 import os
-import shutil
 import sys
 import tempfile
 import time
@@ -28,11 +27,7 @@ from typing import Any
 import orjson
 
 from ..interrupts import sigterm_unwinds, stop_workers
-from ..storage import filesystem, is_remote, join
-from ..storage.delta import replace_delta_partition
-from ..storage.objects import exists as remote_exists
-from ..storage.objects import put_file
-from ..storage.swap import Transaction, fsync_tree
+from ..storage import Location, PartitionStore, Staging, store_for
 from .errors import FieldError, ProjectExportError, json_problem
 from .labels import LineRows
 from .partition_values import check_model_run_in_export, check_partition_value
@@ -370,42 +365,33 @@ def flatten_export(
         if n > 1 and not is_gzip(read_from):
             ranges = list(split_ranges(read_from, n, first_extra=HEAD_START_BYTES))
 
-        remote = is_remote(out)
-        # Object stores: stage on local disk, then publish each partition as one Delta commit.
-        local_out = Path(tempfile.mkdtemp(prefix="lb-flatten-")) if remote else Path(out)
-        txn = Transaction(local_out).begin()
-        try:
-            strict = False
-            while True:
-                tasks = [_WorkerTask(read_from, src.name, r, txn.new, i, model_run_id, splits, strict, settings,
-                                     txn.id) for i, r in enumerate(ranges)]
+        store = store_for(out)
+        strict = False
+        while True:
+            with store.stage() as staging:
+                tasks = [_WorkerTask(read_from, src.name, r, staging.folder, i, model_run_id, splits, strict,
+                                     settings, staging.id) for i, r in enumerate(ranges)]
                 try:
                     results = _run_all(tasks, progress)
-                    break
                 except BatchConversionError:
                     if strict:
                         raise
                     # Some value Arrow refused: start again and check every row to find its line.
-                    txn.finish()
-                    txn = Transaction(local_out).begin()
                     strict = True
-            if model_run_id is not None:
-                check_model_run_in_export(src, model_run_id, found=any(model_run_id in r.rows for r in results),
-                                          other_runs=(run for r in results for run in r.skipped_runs))
-            result = _commit(txn, src, results, model_run_id, str(out) if remote else None)
-        finally:
-            txn.finish()
-            if remote:
-                shutil.rmtree(local_out, ignore_errors=True)
+                    continue
+                if model_run_id is not None:
+                    check_model_run_in_export(src, model_run_id, found=any(model_run_id in r.rows for r in results),
+                                              other_runs=(run for r in results for run in r.skipped_runs))
+                result = _commit(store, staging, src, results, model_run_id)
+                break
     result.strict_rerun = strict
     result.workers = len(ranges)
     result.seconds = time.perf_counter() - started
     return result
 
 
-def _commit(txn: Transaction, src: Path, results: list[_WorkerResult], model_run_id: str | None,
-            remote_out: str | None = None) -> FlattenResult:
-    out: Path | str = remote_out or txn.out
+def _commit(store: PartitionStore, staging: Staging, src: Path, results: list[_WorkerResult],
+            model_run_id: str | None) -> FlattenResult:
     partitions: dict[str, PartitionResult] = {}
     if model_run_id is not None:
         partitions[model_run_id] = PartitionResult(model_run_id)
@@ -418,74 +404,47 @@ def _commit(txn: Transaction, src: Path, results: list[_WorkerResult], model_run
     # Every partition touched gets every table, even empty, so a re-flatten never leaves stale rows.
     for run_id in partitions:
         for table, spec in TABLES.items():
-            folder = txn.new / table / f"{PARTITION_COLUMN}={run_id}"
+            folder = staging.folder / table / f"{PARTITION_COLUMN}={run_id}"
             if not any(folder.glob("*.parquet")):
-                sink = TableSink(spec, folder, f"part-{txn.id}-w00", SinkSettings(), Budget(1 << 30))
+                sink = TableSink(spec, folder, f"part-{staging.id}-w00", SinkSettings(), Budget(1 << 30))
                 sink.close()
 
     # Merge the workers' quarantine files in worker (= line) order.
-    unattributed: list[Path] = []
     for run_id, part in partitions.items():
-        folder = txn.new / "data_rows" / f"{PARTITION_COLUMN}={run_id}"
+        folder = staging.folder / "data_rows" / f"{PARTITION_COLUMN}={run_id}"
         pieces = sorted(folder.glob("_quarantine.w*.ndjson"))
         if pieces:
             part.quarantined = sum(r.quarantine.get(p, 0) for r in results for p in pieces)
             _concat(pieces, folder / QUARANTINE_FILE)
-            part.quarantine_path = txn.out / "data_rows" / f"{PARTITION_COLUMN}={run_id}" / QUARANTINE_FILE
-    un_pieces = sorted((txn.new / UNATTRIBUTED_DIR).glob(f"{src.name}.w*.ndjson"))
+    un_pieces = sorted((staging.folder / UNATTRIBUTED_DIR).glob(f"{src.name}.w*.ndjson"))
     un_count = sum(r.quarantine.get(p, 0) for r in results for p in un_pieces)
-    if un_pieces:
-        _concat(un_pieces, txn.new / UNATTRIBUTED_DIR / unattributed_file(src.name))
-        unattributed.append(Path(UNATTRIBUTED_DIR) / unattributed_file(src.name))
+    unattributed = f"{UNATTRIBUTED_DIR}/{unattributed_file(src.name)}" if un_pieces else None
+    if unattributed is not None:
+        _concat(un_pieces, staging.folder / unattributed)
 
-    if remote_out is None:
-        _publish_local(txn, partitions, unattributed)
-    else:
-        _publish_remote(txn, partitions, unattributed, remote_out)
+    unattributed_path = _publish(staging, partitions, unattributed)
 
     skipped: dict[str, int] = {}
     for r in results:
         for run_id, count in r.skipped_runs.items():
             skipped[run_id] = skipped.get(run_id, 0) + count
     return FlattenResult(
-        source=src, out=out, partitions=partitions,
+        source=src, out=store.location(), partitions=partitions,
         lines=sum(r.lines for r in results), bytes=sum(r.bytes for r in results), seconds=0.0,
         workers=len(results), skipped_runs=skipped, unattributed_quarantined=un_count,
-        unattributed_path=(join(out, str(unattributed[0])) if remote_out else txn.out / unattributed[0])
-        if unattributed else None,
+        unattributed_path=unattributed_path,
         first_errors=[e for r in results for e in r.first_errors][:20],
     )
 
 
-def _publish_local(txn: Transaction, partitions: dict[str, PartitionResult], unattributed: list[Path]) -> None:
-    fsync_tree(txn.new)
-    for run_id, part in partitions.items():
-        for table in TABLES:
-            relative = Path(table) / f"{PARTITION_COLUMN}={run_id}"
-            txn.replace(relative)
-            part.paths[table] = txn.out / relative
-    for rel in unattributed:
-        txn.replace_file(rel)
-
-
-def _publish_remote(txn: Transaction, partitions: dict[str, PartitionResult], unattributed: list[Path],
-                    out: str) -> None:
+def _publish(staging: Staging, partitions: dict[str, PartitionResult], unattributed: str | None) -> Location | None:
+    """Replace every touched partition (its quarantine goes with it), then publish the unattributed
+    quarantine; returns where that is."""
     for run_id, part in partitions.items():
         for table, spec in TABLES.items():
-            uri = join(out, table)
-            staged = txn.new / table / f"{PARTITION_COLUMN}={run_id}"
-            replace_delta_partition(uri, spec.schema, PARTITION_COLUMN, run_id, staged)
-            part.paths[table] = uri
-        # Quarantine sits outside the Delta tables (a vacuum would delete files the log does not know).
-        local = txn.new / "data_rows" / f"{PARTITION_COLUMN}={run_id}" / QUARANTINE_FILE
-        target = join(out, UNATTRIBUTED_DIR, f"{PARTITION_COLUMN}={run_id}", QUARANTINE_FILE)
-        if local.exists():
-            put_file(local, target)
-            part.quarantine_path = target
-        elif remote_exists(target):
-            filesystem(target).rm_file(target)  # no stale quarantine from an earlier version
-    for rel in unattributed:
-        put_file(txn.new / rel, join(out, str(rel)))
+            part.paths[table] = staging.publish_partition(f"{table}/{PARTITION_COLUMN}={run_id}", spec.schema)
+        part.quarantine_path = staging.publish_beside(f"data_rows/{PARTITION_COLUMN}={run_id}", QUARANTINE_FILE)
+    return staging.publish_file(unattributed) if unattributed is not None else None
 
 
 def _concat(pieces: list[Path], target: Path) -> None:

@@ -31,7 +31,7 @@ def join(root: str | os.PathLike[str], *parts: str) -> str:
 
 
 class Staging(ABC):
-    """One transaction: files are written under ``folder`` (local disk), then published."""
+    """One transaction: every file is written under ``folder`` (local disk) first, then published."""
 
     id: str  # unique per transaction: staged file names carry it
     folder: Path

@@ -11,7 +11,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from .base import PartitionStore, Staging
-from .swap import Transaction, fsync_path, fsync_tree
+from .swap import Transaction, fsync_tree
 
 
 class LocalStaging(Staging):
@@ -21,9 +21,17 @@ class LocalStaging(Staging):
         self.txn = txn
         self.id = txn.id
         self.folder = txn.new
+        self._synced = False
+
+    def _sync(self) -> None:
+        """Everything staged is on disk before the first thing becomes visible, so the swaps that
+        follow take milliseconds (the window in which a crash leaves some partitions replaced)."""
+        if not self._synced:
+            fsync_tree(self.folder)
+            self._synced = True
 
     def _swap(self, relative: str) -> Path:
-        fsync_tree(self.folder / relative)  # on disk before it becomes visible
+        self._sync()
         self.txn.replace(Path(relative))
         return self.txn.out / relative
 
@@ -38,7 +46,7 @@ class LocalStaging(Staging):
         return self._swap(relative)  # one swap: every file appears at once
 
     def publish_file(self, relative: str) -> Path:
-        fsync_path(self.folder / relative)
+        self._sync()
         self.txn.replace_file(Path(relative))
         return self.txn.out / relative
 
