@@ -332,14 +332,13 @@ def ui(home: Path, port: int, emulator_port: int) -> None:
     raise SystemExit(run_ui(home, port, emulator_port, console))
 
 
-if __name__ == "__main__":
-    main()
-
-
-def _add_evaluate() -> None:
+def _add_evaluate() -> None:  # the command lives in its own module
     from .evaluation.cli import evaluate_command
 
     main.add_command(evaluate_command)
 
 
 _add_evaluate()
+
+if __name__ == "__main__":
+    main()

@@ -14,6 +14,7 @@ from typing import Literal
 
 import pyarrow as pa
 
+from .evaluation.schemas import EVALUATION_TABLES
 from .flatten.schemas import PARTITION_COLUMN, TABLES, TableSpec
 
 Engine = Literal["spark", "trino", "athena"]
@@ -89,12 +90,14 @@ def table_ddl(spec: TableSpec, engine: Engine, root: str, schema: str = "labelbo
 
 
 def ddl(engine: Engine, root: str, schema: str = "labelbox", layout: Layout = "hive") -> str:
+    # the evaluation tables are written as plain Parquet only (lb-export evaluate works on local roots)
+    tables = {**TABLES, **EVALUATION_TABLES} if layout == "hive" else TABLES
     header = (f"-- lb_export_pipeline tables for {engine} ({layout} layout) at {root}\n"
               "-- natural keys: " + " | ".join(f"{t.name}({', '.join(t.key_with_partition)})"
-                                               for t in TABLES.values()) + "\n")
+                                               for t in tables.values()) + "\n")
     create_schema = (f"CREATE SCHEMA IF NOT EXISTS {'hive.' if engine == 'trino' and layout == 'hive' else ''}"
                      f"{'delta.' if engine == 'trino' and layout == 'delta' else ''}{schema};")
     if engine == "athena":
         create_schema = f"CREATE DATABASE IF NOT EXISTS {schema};"
     return header + create_schema + "\n\n" + "\n\n".join(
-        table_ddl(spec, engine, root, schema, layout) for spec in TABLES.values()) + "\n"
+        table_ddl(spec, engine, root, schema, layout) for spec in tables.values()) + "\n"

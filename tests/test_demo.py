@@ -26,7 +26,7 @@ def test_demo_prints_what_landed_and_leaves_an_instance_for_the_ui(tmp_path: Pat
     text = console.export_text()
     assert code == 0, text
     assert "2. sensor: 2 model run partitions, 2 run request(s)" in text
-    assert "3. 2/2 runs succeeded; 28/28 asset checks passed" in text
+    assert "3. 2/2 runs succeeded; 30/30 asset checks passed" in text
     assert "demo-model-0 / iteration 1" in text and "seed-fixture / iteration 1" in text
 
     with dg.DagsterInstance.from_config(str(tmp_path / "demo" / "dagster_home")) as instance:

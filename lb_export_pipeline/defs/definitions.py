@@ -10,13 +10,14 @@ import dagster as dg
 from ..labelbox import API_KEY_ENV
 from ..settings import LB_MODEL_IDS, LB_MODEL_RUN_IDS
 from .assets import labelbox_tables, raw_export
+from .evaluation import evaluation
 from .jobs import export_job
 from .resources import DuckDBTablesResource, ExportOptions, LabelboxResource, StorageResource
 from .schedules import build_reexport_schedule, labelbox_reexport_schedule
 from .sensors import labelbox_automation_sensor, labelbox_model_runs_sensor
 
 # Every asset of the location; other modules' assets (downstream of the tables) join this list.
-ASSETS: list[dg.AssetsDefinition] = [raw_export, labelbox_tables]
+ASSETS: list[dg.AssetsDefinition] = [raw_export, labelbox_tables, evaluation]
 
 
 def build_definitions(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 from lb_export_pipeline.ddl import ddl, hive_type, trino_type
+from lb_export_pipeline.evaluation.schemas import EVALUATION_TABLES
 from lb_export_pipeline.flatten import TABLES
 from lb_export_pipeline.flatten.schemas import POINTS
 
@@ -27,7 +28,8 @@ def test_every_column_is_declared_for_each_engine() -> None:
     athena = ddl("athena", "s3://bucket/lake/tables", layout="hive")
     assert "PARTITIONED BY (`model_run_id` STRING)\nSTORED AS PARQUET\nLOCATION 's3://bucket/lake/tables/objects/'" \
         in athena
-    assert athena.count("MSCK REPAIR TABLE") == len(TABLES)
+    assert athena.count("MSCK REPAIR TABLE") == len(TABLES) + len(EVALUATION_TABLES)
+    assert "CREATE EXTERNAL TABLE IF NOT EXISTS labelbox.evaluation_metrics (" in athena
 
 
 def test_delta_layout_registers_existing_tables() -> None:

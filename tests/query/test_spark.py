@@ -13,7 +13,10 @@ from typing import Any
 import pytest
 
 from lb_export_pipeline.ddl import ddl, hive_type
+from lb_export_pipeline.evaluation.runner import evaluate
+from lb_export_pipeline.evaluation.schemas import EVALUATION_TABLES
 from lb_export_pipeline.flatten import TABLES, flatten_export
+from lb_export_pipeline.query import connect
 
 pytestmark = pytest.mark.spark
 pyspark = pytest.importorskip("pyspark")
@@ -44,12 +47,13 @@ def tables(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("lake") / "tables"
     seed = Path(__file__).parents[2] / "lb_export_pipeline" / "emulator" / "fixtures" / "seed_export.ndjson"
     flatten_export(seed, root)
+    evaluate(root)
     return root
 
 
 def test_spark_reads_every_table_like_duckdb(spark: Any, tables: Path, duck: Any) -> None:
     con = duck(tables)
-    for name, spec in TABLES.items():
+    for name, spec in {**TABLES, **EVALUATION_TABLES}.items():
         frame = spark.read.option("basePath", str(tables / name)).parquet(str(tables / name))
         assert frame.count() == con.execute(f"select count(*) from {name}").fetchone()[0], name
         spark_types = {f.name: _norm(f.dataType.simpleString()) for f in frame.schema.fields}
@@ -70,6 +74,10 @@ def test_spark_sql_accepts_the_generated_ddl(spark: Any, tables: Path) -> None:
     counts = {name: spark.sql(f"select count(*) from labelbox.{name}").first()[0] for name in TABLES}
     assert counts == {"data_rows": 5, "labels": 10, "objects": 36, "classifications": 78, "video_frames": 20,
                       "relationships": 0}
+    duck = connect(tables)
+    for name in EVALUATION_TABLES:  # the evaluation tables too, through the same DDL
+        rows = spark.sql(f"select count(*) from labelbox.{name}").first()[0]
+        assert rows == duck.sql(f"select count(*) from {name}").fetchall()[0][0] and rows > 0, name
     nested = spark.sql("select path from labelbox.classifications where question_name = 'sub_checklist_question' "
                        "and source = 'label' and model_run_id = 'a08c8321-3e07-06d8-43d2-a26ce0d9862c'").first()[0]
     assert nested == "nested_checklist_question/first_checklist_answer/sub_checklist_question"
