@@ -1,6 +1,6 @@
 """Evaluation against flattening: a model run of N label boxes and their predictions.
 
-    .venv/bin/python benchmarks/bench_evaluate.py [--boxes 1000000] [--per-row 20] [--classes 10]
+    .venv/bin/python benchmarks/bench_evaluate.py [--boxes 1000000] [--per-row 10] [--classes 10]
 
 Writes benchmarks/data/boxes-<N>.ndjson (image rows in the documented export shape, predictions of
 known quality from the emulator's predictions module), then in fresh processes: flattens it
@@ -74,7 +74,7 @@ def _child(step: str, export: Path, tables: Path) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--boxes", type=int, default=1_000_000)
-    parser.add_argument("--per-row", type=int, default=20)
+    parser.add_argument("--per-row", type=int, default=10)
     parser.add_argument("--classes", type=int, default=10)
     args = parser.parse_args()
     DATA.mkdir(exist_ok=True)

@@ -35,7 +35,8 @@ _TYPES = {"kind": "string", "class": "string", "precision": "float", "recall": "
 def headline(metrics: pl.DataFrame) -> dg.TableMetadataValue:
     """Per class, all splits: objects at IoU > 0.5, and classification answers."""
     rows = metrics.filter((pl.col("split") == ALL) & (
-        (pl.col("iou_threshold") == HEADLINE_THRESHOLD) | (pl.col("kind") == "classification")))
+        (pl.col("iou_threshold") == HEADLINE_THRESHOLD) | (pl.col("kind") == "classification"))).sort(
+        pl.col("kind") != "object", pl.col("class") != ALL, "class")  # objects first, each kind's total first
     records = [dg.TableRecord({k: (round(v, 4) if isinstance(v, float) else v) for k, v in r.items()})
                for r in rows.select(_HEADLINE).iter_rows(named=True)]
     schema = dg.TableSchema(columns=[dg.TableColumn(c, _TYPES.get(c, "int")) for c in _HEADLINE])

@@ -32,7 +32,7 @@ BOX_SHIFT = 0.16
 POLYGON_SCALE = 1.2
 POINT_SHIFT = 20.0
 LINE_SHIFT = 30.0
-_CONFIDENCE = {"exact": (0.7, 1.0), "shifted": (0.5, 0.9), "relabelled": (0.3, 0.7), "spurious": (0.3, 0.6)}
+_CONFIDENCE = {"exact": (0.6, 1.0), "shifted": (0.4, 0.95), "relabelled": (0.3, 0.9), "spurious": (0.3, 0.85)}
 
 
 def fate_of(feature_id: str) -> str:

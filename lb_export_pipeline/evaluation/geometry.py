@@ -29,6 +29,7 @@ DECIMALS = 6
 QUAD_SEGS = 16  # what geometry.buffer() uses (the SDK); the vectorised shapely.buffer defaults to 8
 _SHAPES = ("polygon", "line", "point", "geojson")
 EVALUATED = ("bounding_box", "text_span", "conversational_span", *_SHAPES)
+KINDS = EVALUATED
 SKIPPED = {
     "mask": "mask pixels are not read (the URL needs Labelbox credentials)",
     "document_tokens": "document token groups carry no geometry",
@@ -51,12 +52,11 @@ def skip_reason(df: pl.DataFrame) -> pl.Series:
         .alias("skip_reason")).to_series())
 
 
-def shapes(df: pl.DataFrame) -> npt.NDArray[np.object_]:
+def shapes(df: pl.DataFrame, kind: Ints) -> npt.NDArray[np.object_]:
     """Shapely geometry per instance, as the SDK compares it (buffered, repaired); None where unused."""
     out = np.full(df.height, None, dtype=object)
-    kind = df["geometry_kind"].to_numpy()
     for k in ("polygon", "line"):
-        rows = np.flatnonzero(kind == k)
+        rows = np.flatnonzero(kind == KINDS.index(k))
         if rows.size == 0:
             continue
         pts = df["points"].gather(rows)
@@ -70,11 +70,12 @@ def shapes(df: pl.DataFrame) -> npt.NDArray[np.object_]:
             out[rows] = shapely.polygons(shapely.linearrings(coords, indices=index))
         else:
             out[rows] = shapely.buffer(shapely.linestrings(coords, indices=index), BUFFER, quad_segs=QUAD_SEGS)
-    rows = np.flatnonzero(kind == "point")
+    rows = np.flatnonzero(kind == KINDS.index("point"))
     if rows.size:
         xy = np.round(np.column_stack([df["point_x"].to_numpy()[rows], df["point_y"].to_numpy()[rows]]), DECIMALS)
         out[rows] = shapely.buffer(shapely.points(xy), BUFFER, quad_segs=QUAD_SEGS)
-    rows = np.flatnonzero((kind == "geojson") & np.isin(df["geojson_type"].to_numpy(), ["Polygon", "MultiPolygon"]))
+    polygonal = df["geojson_type"].is_in(["Polygon", "MultiPolygon"]).fill_null(False).to_numpy()
+    rows = np.flatnonzero((kind == KINDS.index("geojson")) & polygonal)
     if rows.size:
         out[rows] = shapely.transform(shapely.from_geojson(df["geojson"].to_numpy()[rows]),
                                       lambda c: np.round(c, DECIMALS))
@@ -87,35 +88,33 @@ def shapes(df: pl.DataFrame) -> npt.NDArray[np.object_]:
     return out
 
 
-def _edges(f: pl.DataFrame) -> tuple[Floats, Floats, Floats, Floats]:
-    top, left = f["bbox_top"].to_numpy(), f["bbox_left"].to_numpy()
-    bottom, right = top + f["bbox_height"].to_numpy(), left + f["bbox_width"].to_numpy()
-    return tuple(np.round(v, DECIMALS) for v in (top, left, bottom, right))  # type: ignore[return-value]
+def _kind_code(df: pl.DataFrame) -> Ints:
+    """Geometry kind as an integer per instance (index into KINDS; -1 for anything else)."""
+    return df.select(pl.col("geometry_kind").replace_strict(
+        {k: i for i, k in enumerate(KINDS)}, default=-1, return_dtype=pl.Int64)).to_series().to_numpy()
 
 
-def box_iou(a: pl.DataFrame, b: pl.DataFrame) -> Floats:
-    """IoU of axis-aligned boxes, row by row (top/left/height/width columns)."""
-    at, al, ab, ar = _edges(a)
-    bt, bl, bb, br = _edges(b)
-    iw = np.clip(np.minimum(ar, br) - np.maximum(al, bl), 0, None)
-    ih = np.clip(np.minimum(ab, bb) - np.maximum(at, bt), 0, None)
+def box_iou(edges: Floats, g: Ints, p: Ints) -> Floats:
+    """IoU of axis-aligned boxes; ``edges`` holds (top, left, bottom, right) per instance, rounded."""
+    a, b = edges[g], edges[p]
+    iw = np.clip(np.minimum(a[:, 3], b[:, 3]) - np.maximum(a[:, 1], b[:, 1]), 0, None)
+    ih = np.clip(np.minimum(a[:, 2], b[:, 2]) - np.maximum(a[:, 0], b[:, 0]), 0, None)
     inter = iw * ih
-    union = np.clip(ab - at, 0, None) * np.clip(ar - al, 0, None) + \
-        np.clip(bb - bt, 0, None) * np.clip(br - bl, 0, None) - inter
+    area_a = np.clip(a[:, 2] - a[:, 0], 0, None) * np.clip(a[:, 3] - a[:, 1], 0, None)
+    area_b = np.clip(b[:, 2] - b[:, 0], 0, None) * np.clip(b[:, 3] - b[:, 1], 0, None)
+    union = area_a + area_b - inter
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(union > 0, inter / union, 0.0)
 
 
-def span_iou(a: pl.DataFrame, b: pl.DataFrame) -> Floats:
-    """Labelbox's text-entity IoU, row by row; 0 across conversational messages."""
-    a0, a1 = a["text_start"].to_numpy().astype(np.float64), a["text_end"].to_numpy().astype(np.float64)
-    b0, b1 = b["text_start"].to_numpy().astype(np.float64), b["text_end"].to_numpy().astype(np.float64)
+def span_iou(spans: Floats, message: Ints, g: Ints, p: Ints) -> Floats:
+    """Labelbox's text-entity IoU; 0 across conversational messages (``message``: a code per instance)."""
+    a0, a1, b0, b1 = spans[g, 0], spans[g, 1], spans[p, 0], spans[p, 1]
     i0, i1 = np.maximum(a0, b0), np.minimum(a1, b1)
     u0, u1 = np.minimum(a0, b0), np.maximum(a1, b1)
     with np.errstate(invalid="ignore", divide="ignore"):
         iou = np.where(u0 == u1, 1.0, np.where(i0 > i1, 0.0, (i1 - i0) / (u1 - u0)))
-    same_message = (a["message_id"] == b["message_id"]).fill_null(True).to_numpy()
-    return np.where(same_message, iou, 0.0)
+    return np.where(message[g] == message[p], iou, 0.0)
 
 
 def shape_iou(ga: npt.NDArray[np.object_], gb: npt.NDArray[np.object_]) -> Floats:
@@ -135,17 +134,28 @@ def shape_iou(ga: npt.NDArray[np.object_], gb: npt.NDArray[np.object_]) -> Float
     return iou
 
 
-def pair_iou(inst: pl.DataFrame, geoms: npt.NDArray[np.object_], g: Ints, p: Ints) -> Floats:
-    """IoU of instance pairs (g[i], p[i]), which share a geometry kind."""
-    iou = np.zeros(len(g))
-    kind = inst["geometry_kind"].to_numpy()[g]
-    boxes = np.flatnonzero(kind == "bounding_box")
-    if boxes.size:
-        iou[boxes] = box_iou(inst[g[boxes]], inst[p[boxes]])
-    spans = np.flatnonzero(np.isin(kind, ["text_span", "conversational_span"]))
-    if spans.size:
-        iou[spans] = span_iou(inst[g[spans]], inst[p[spans]])
-    rest = np.flatnonzero(np.isin(kind, _SHAPES))
-    if rest.size:
-        iou[rest] = shape_iou(geoms[g[rest]], geoms[p[rest]])
-    return iou
+class PairIoU:
+    """IoU of instance pairs (g[i], p[i]) of one geometry kind, from columns read once per bucket."""
+
+    def __init__(self, inst: pl.DataFrame) -> None:
+        self.kind = _kind_code(inst)
+        self.shapes = shapes(inst, self.kind)
+        top, left = inst["bbox_top"].to_numpy(), inst["bbox_left"].to_numpy()
+        self.edges = np.round(np.column_stack([top, left, top + inst["bbox_height"].to_numpy(),
+                                               left + inst["bbox_width"].to_numpy()]), DECIMALS)
+        self.spans = np.column_stack([inst["text_start"].to_numpy(), inst["text_end"].to_numpy()]).astype(np.float64)
+        self.message = inst["message_id"].fill_null("").cast(pl.Categorical).to_physical().to_numpy().astype(np.int64)
+
+    def __call__(self, g: Ints, p: Ints) -> Floats:
+        iou = np.zeros(len(g))
+        kind = self.kind[g]
+        boxes = np.flatnonzero(kind == KINDS.index("bounding_box"))
+        if boxes.size:
+            iou[boxes] = box_iou(self.edges, g[boxes], p[boxes])
+        spans = np.flatnonzero(np.isin(kind, [KINDS.index("text_span"), KINDS.index("conversational_span")]))
+        if spans.size:
+            iou[spans] = span_iou(self.spans, self.message, g[spans], p[spans])
+        rest = np.flatnonzero(np.isin(kind, [KINDS.index(k) for k in _SHAPES]))
+        if rest.size:
+            iou[rest] = shape_iou(self.shapes[g[rest]], self.shapes[p[rest]])
+        return iou

@@ -17,7 +17,7 @@ _SCOPE = ("data_row_id", "split", "dicom_group", "frame", "message_id")
 
 @dataclass
 class BucketResult:
-    matches: pl.DataFrame      # evaluation_matches rows (objects)
+    pairings: pl.DataFrame     # the matches before thresholds (see matches_at)
     detections: pl.DataFrame   # one row per ranked detection of a detection class: tp<i> per COCO threshold
     label_counts: pl.DataFrame  # split, class, geometry_kind, labels (evaluated detection-kind labels)
     confusion: pl.DataFrame    # split, iou_threshold, label_class, predicted_class, count
@@ -29,42 +29,49 @@ def _side(inst: pl.DataFrame, idx: pl.Series, prefix: str) -> pl.DataFrame:
                                        pl.col("confidence").alias(f"{prefix}_confidence"))
 
 
-def _match_rows(inst: pl.DataFrame, g: np.ndarray, p: np.ndarray, iou: np.ndarray,
-                thresholds: list[float]) -> pl.DataFrame:
-    """Long rows: every greedy pair and every unpaired object, at every threshold."""
+def _pairings(inst: pl.DataFrame, g: np.ndarray, p: np.ndarray, iou: np.ndarray) -> pl.DataFrame:
+    """One row per greedy pair (side 'pair'), unpaired label ('label'), unpaired prediction
+    ('prediction') and skipped object ('skipped'): the matches before any threshold."""
     evaluated = inst.filter(pl.col("skip_reason").is_null())
     paired = pl.DataFrame({"g": g, "p": p, "iou": iou})
     lone_g = evaluated.filter((pl.col("source") == "label") & ~pl.col("idx").is_in(paired["g"]))["idx"]
     lone_p = evaluated.filter((pl.col("source") == "prediction") & ~pl.col("idx").is_in(paired["p"]))["idx"]
-    t = pl.DataFrame({"iou_threshold": thresholds}, schema={"iou_threshold": pl.Float64})
     left = _side(inst, paired["g"], "label")
     right = _side(inst, paired["p"], "prediction").select("prediction_feature_id", "prediction_confidence")
-    pairs = pl.concat([left, right, paired.select("iou")], how="horizontal").join(t, how="cross")
-    above = pl.col("iou") > pl.col("iou_threshold")
-    out = [pairs.filter(above).with_columns(outcome=pl.lit("tp")),
-           pairs.filter(~above).with_columns(outcome=pl.lit("fn")),
-           pairs.filter(~above).with_columns(outcome=pl.lit("fp"))]
+    pairs = pl.concat([left, right, paired.select("iou")], how="horizontal").with_columns(side=pl.lit("pair"))
+    none_s, none_f = pl.lit(None, pl.String), pl.lit(None, pl.Float64)
     lone_labels = _side(inst, lone_g, "label").with_columns(
-        prediction_feature_id=pl.lit(None, pl.String), prediction_confidence=pl.lit(None, pl.Float64),
-        iou=pl.lit(None, pl.Float64)).join(t, how="cross").with_columns(outcome=pl.lit("fn"))
+        prediction_feature_id=none_s, prediction_confidence=none_f, iou=none_f, side=pl.lit("label"))
     lone_preds = _side(inst, lone_p, "prediction").with_columns(
-        label_feature_id=pl.lit(None, pl.String), label_confidence=pl.lit(None, pl.Float64),
-        iou=pl.lit(None, pl.Float64)).join(t, how="cross").with_columns(outcome=pl.lit("fp"))
+        label_feature_id=none_s, iou=none_f, side=pl.lit("prediction"))
     skipped = inst.filter(pl.col("skip_reason").is_not_null()).select(
         *_SCOPE, "class", "geometry_kind",
         label_feature_id=pl.when(pl.col("source") == "label").then("feature_id"),
         prediction_feature_id=pl.when(pl.col("source") == "prediction").then("feature_id"),
         prediction_confidence=pl.when(pl.col("source") == "prediction").then("confidence"),
-        iou=pl.lit(None, pl.Float64), iou_threshold=pl.lit(None, pl.Float64), outcome=pl.lit("skipped"),
-        skip_reason="skip_reason")
+        iou=none_f, side=pl.lit("skipped"), skip_reason="skip_reason")
     columns = [*_SCOPE, "class", "geometry_kind", "label_feature_id", "prediction_feature_id", "iou",
-               "prediction_confidence", "iou_threshold", "outcome"]
-    rows = pl.concat([f.select(columns) for f in (*out, lone_labels, lone_preds)], how="vertical_relaxed")
-    rows = rows.with_columns(skip_reason=pl.lit(None, pl.String))
-    return pl.concat([rows, skipped.select(rows.columns)], how="vertical_relaxed").select(
+               "prediction_confidence", "side"]
+    rows = pl.concat([f.select(columns) for f in (pairs, lone_labels, lone_preds)], how="vertical_relaxed")
+    return pl.concat([rows.with_columns(skip_reason=none_s), skipped.select(*columns, "skip_reason")],
+                     how="vertical_relaxed")
+
+
+def matches_at(pairings: pl.DataFrame, threshold: float | None) -> pl.DataFrame:
+    """evaluation_matches rows at one threshold (None: the skipped objects, which have none)."""
+    side = pl.col("side")
+    if threshold is None:
+        rows = pairings.filter(side == "skipped").with_columns(outcome=pl.lit("skipped"))
+    else:
+        pair = side == "pair"
+        above = pair & (pl.col("iou") > threshold)
+        rows = pl.concat([pairings.filter(above).with_columns(outcome=pl.lit("tp")),
+                          pairings.filter((pair & ~above) | (side == "label")).with_columns(outcome=pl.lit("fn")),
+                          pairings.filter((pair & ~above) | (side == "prediction")).with_columns(outcome=pl.lit("fp"))])
+    return rows.select(
         *_SCOPE, "class", "geometry_kind", answer=pl.lit(None, pl.String), label_feature_id="label_feature_id",
         prediction_feature_id="prediction_feature_id", iou="iou", confidence="prediction_confidence",
-        iou_threshold="iou_threshold", outcome="outcome", skip_reason="skip_reason")
+        iou_threshold=pl.lit(threshold, pl.Float64), outcome="outcome", skip_reason="skip_reason")
 
 
 def _detections(inst: pl.DataFrame, g: np.ndarray, p: np.ndarray, iou: np.ndarray) -> pl.DataFrame:
@@ -82,46 +89,40 @@ def _detections(inst: pl.DataFrame, g: np.ndarray, p: np.ndarray, iou: np.ndarra
 
 def _confusion(inst: pl.DataFrame, g: np.ndarray, p: np.ndarray, iou: np.ndarray,
                thresholds: list[float]) -> pl.DataFrame:
-    """Per threshold: each label's best-overlapping prediction (any class) above it, or background;
-    predictions that are no label's best, as background labels."""
-    cls = inst["class"]
-    split = inst["split"]
-    pairs = pl.DataFrame({"g": g, "p": p, "iou": iou}).filter(pl.col("iou") > 0)
-    best = pairs.sort("iou", "p", descending=[True, False]).group_by("g", maintain_order=True).first()
-    labels = inst.filter((pl.col("source") == "label") & pl.col("skip_reason").is_null()).select(g="idx")
-    preds = inst.filter((pl.col("source") == "prediction") & pl.col("skip_reason").is_null()).select(p="idx")
+    """Per threshold: labels and predictions paired by the same greedy matching, but across classes
+    (same geometry kind); a pair above the threshold counts as (label class, predicted class), anything
+    else as (class, background) or (background, class). Rows sum to the labels, columns to the predictions."""
+    overlapping = iou > 0
+    taken = np.flatnonzero(overlapping)[matching.greedy(g[overlapping], p[overlapping], iou[overlapping])]
+    pairs = pl.DataFrame({"g": g[taken], "p": p[taken], "iou": iou[taken]})
+    evaluated = inst.filter(pl.col("skip_reason").is_null())
+    labels = (evaluated.filter(pl.col("source") == "label").select("split", "class", g="idx")
+              .join(pairs, on="g", how="left").join(inst.select(p="idx", predicted="class"), on="p", how="left")
+              .with_columns(pl.col("iou").fill_null(0.0)))
+    preds = (evaluated.filter(pl.col("source") == "prediction").select("split", "class", p="idx")
+             .join(pairs.select("p", "iou"), on="p", how="left").with_columns(pl.col("iou").fill_null(0.0)))
     out = []
     for t in thresholds:
-        chosen = best.filter(pl.col("iou") > t)
-        per_label = labels.join(chosen, on="g", how="left")
-        lone = preds.filter(~pl.col("p").is_in(chosen["p"]))
-        g_idx, p_idx = per_label["g"].to_numpy(), per_label["p"].to_numpy(allow_copy=True)
-        has = ~np.isnan(p_idx.astype(np.float64))
-        predicted = np.full(g_idx.size, BACKGROUND, dtype=object)
-        predicted[has] = cls.to_numpy()[p_idx[has].astype(np.int64)]
-        lone_idx = lone["p"].to_numpy()
-        out.append(pl.DataFrame({
-            "split": np.concatenate([split.to_numpy()[g_idx], split.to_numpy()[lone_idx]]),
-            "label_class": np.concatenate([cls.to_numpy()[g_idx], np.full(lone_idx.size, BACKGROUND, dtype=object)]),
-            "predicted_class": np.concatenate([predicted, cls.to_numpy()[lone_idx]]),
-        }, schema={"split": pl.String, "label_class": pl.String, "predicted_class": pl.String})
-            .group_by("split", "label_class", "predicted_class").len("count")
-            .with_columns(iou_threshold=pl.lit(t, pl.Float64)))
+        per_label = labels.select("split", label_class="class", predicted_class=pl.when(pl.col("iou") > t)
+                                  .then("predicted").otherwise(pl.lit(BACKGROUND)))
+        lone = preds.filter(pl.col("iou") <= t).select("split", label_class=pl.lit(BACKGROUND),
+                                                        predicted_class="class")
+        out.append(pl.concat([per_label, lone]).group_by("split", "label_class", "predicted_class").len("count")
+                   .with_columns(iou_threshold=pl.lit(t, pl.Float64)))
     return pl.concat(out)
 
 
 def evaluate_bucket(inst: pl.DataFrame, thresholds: list[float]) -> BucketResult:
     inst = inst.with_columns(skip_reason=geometry.skip_reason(inst))
-    geoms = geometry.shapes(inst)
     pairs = matching.candidate_pairs(inst.filter(pl.col("skip_reason").is_null()))
     g, p = pairs["g"].to_numpy().astype(np.int64), pairs["p"].to_numpy().astype(np.int64)
-    iou = geometry.pair_iou(inst, geoms, g, p)
+    iou = geometry.PairIoU(inst)(g, p)
     same = pairs["same_class"].to_numpy() & (iou > 0)
     taken = np.flatnonzero(same)[matching.greedy(g[same], p[same], iou[same])]
     detection_labels = inst.filter((pl.col("source") == "label") & pl.col("skip_reason").is_null()
                                    & pl.col("geometry_kind").is_in(DETECTION_KINDS))
     return BucketResult(
-        matches=_match_rows(inst, g[taken], p[taken], iou[taken], thresholds),
+        pairings=_pairings(inst, g[taken], p[taken], iou[taken]),
         detections=_detections(inst, g[same], p[same], iou[same]),
         label_counts=detection_labels.group_by("split", "class").len("labels"),
         confusion=_confusion(inst, g, p, iou, thresholds),

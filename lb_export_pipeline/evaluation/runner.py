@@ -8,6 +8,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -20,12 +21,16 @@ from ..storage import is_remote
 from ..storage.swap import Transaction, fsync_tree
 from . import average_precision, load, metrics, plots
 from .classifications import evaluate_answers
-from .objects import evaluate_bucket
+from .objects import evaluate_bucket, matches_at
 from .schemas import ALL, EVALUATION_CONFUSION, EVALUATION_MATCHES, EVALUATION_METRICS
 
 DEFAULT_THRESHOLDS: tuple[float, ...] = tuple(round(0.5 + 0.05 * i, 2) for i in range(10))
 PLOTS_DIR = "evaluation_plots"
-BUCKET_OBJECTS = 400_000  # instances read at once: bounds memory on large runs
+BUCKET_OBJECTS = 250_000
+# Feature ids are unique within a file: dictionary-encoding them only costs time (2x on the matches).
+_PARQUET: dict[str, Any] = {"compression": "zstd", "use_dictionary": [
+    "data_row_id", "split", "dicom_group", "message_id", "class", "geometry_kind", "answer", "outcome", "skip_reason",
+    "kind", "label_class", "predicted_class"]}  # instances read at once: bounds memory on large runs
 
 
 @dataclass
@@ -36,15 +41,28 @@ class RunEvaluation:
     plots: dict[str, Path] = field(default_factory=dict)
 
 
+def _with_nulls(matches: pl.DataFrame) -> pl.DataFrame:
+    """The scope's placeholders ('' view, frame -1) back to null."""
+    return matches.with_columns(dicom_group=pl.col("dicom_group").replace("", None),
+                                frame=pl.when(pl.col("frame") >= 0).then("frame"))
+
+
+def _write_group(writer: pq.ParquetWriter, matches: pl.DataFrame) -> int:
+    arrow = matches.select(EVALUATION_MATCHES.column_names).to_arrow().cast(EVALUATION_MATCHES.schema)
+    writer.write_table(arrow)
+    return int(arrow.num_rows)
+
+
 def _write(table: pl.DataFrame, spec: TableSpec, path: Path) -> int:
-    path.parent.mkdir(parents=True, exist_ok=True)
     arrow = table.select(spec.column_names).to_arrow().cast(spec.schema)
-    pq.write_table(arrow, path, compression="zstd")
+    pq.write_table(arrow, path, **_PARQUET)
     return int(arrow.num_rows)
 
 
 def _part(txn: Transaction, spec: TableSpec, run: str, n: int) -> Path:
-    return txn.new / spec.name / f"{PARTITION_COLUMN}={run}" / f"part-{txn.id}-w00-{n:05d}.parquet"
+    folder = txn.new / spec.name / f"{PARTITION_COLUMN}={run}"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"part-{txn.id}-w00-{n:05d}.parquet"
 
 
 def evaluate_run(root: Path, run: str, thresholds: Sequence[float] = DEFAULT_THRESHOLDS) -> RunEvaluation:
@@ -58,13 +76,17 @@ def evaluate_run(root: Path, run: str, thresholds: Sequence[float] = DEFAULT_THR
         parts, detections, label_counts, confusion = [], [], [], []
         written = 0
         for b in range(buckets):
-            inst = load.instances(con, run, b, buckets)
-            result = evaluate_bucket(inst, thresholds)
-            matches = pl.concat([result.matches, evaluate_answers(load.answers(con, run, b, buckets))],
-                                how="vertical_relaxed").with_columns(  # the scope's placeholders back to null
-                dicom_group=pl.col("dicom_group").replace("", None), frame=pl.when(pl.col("frame") >= 0).then("frame"))
-            written += _write(matches, EVALUATION_MATCHES, _part(txn, EVALUATION_MATCHES, run, b))
-            parts.append(metrics.counts(matches))
+            result = evaluate_bucket(load.instances(con, run, b, buckets), thresholds)
+            answers = _with_nulls(evaluate_answers(load.answers(con, run, b, buckets)))
+            # one row group per threshold: memory holds one threshold's rows of one bucket
+            with pq.ParquetWriter(_part(txn, EVALUATION_MATCHES, run, b), EVALUATION_MATCHES.schema,
+                                  **_PARQUET) as writer:
+                for threshold in (None, *thresholds):
+                    matches = _with_nulls(matches_at(result.pairings, threshold))
+                    if threshold is None:
+                        matches = pl.concat([matches, answers], how="vertical_relaxed")
+                    written += _write_group(writer, matches)
+                    parts.append(metrics.counts(matches))
             detections.append(result.detections)
             label_counts.append(result.label_counts)
             confusion.append(result.confusion)

@@ -80,15 +80,16 @@ EVALUATION_METRICS = TableSpec(
 
 EVALUATION_CONFUSION = TableSpec(
     name="evaluation_confusion",
-    description="Per split (and '(all)') and IoU threshold: how many label objects of one class were best "
-                "overlapped (iou > threshold, any class, same geometry kind) by a prediction of another; "
-                "'background' when none was, and for predictions that overlap no label.",
+    description="Per split (and '(all)') and IoU threshold: label objects of one class paired with a prediction "
+                "of another (the greedy IoU matching, across classes of one geometry kind, iou > threshold); "
+                "'background' for labels left unpaired and for predictions left unpaired. Rows sum to the labels, "
+                "columns to the predictions.",
     key=("split", "iou_threshold", "label_class", "predicted_class"),
     columns=(
         _c("split", pa.string(), "split, or '(all)'"),
         _c("iou_threshold", pa.float64(), "IoU threshold"),
         _c("label_class", pa.string(), "the label's class, or 'background'"),
-        _c("predicted_class", pa.string(), "the best-overlapping prediction's class, or 'background'"),
+        _c("predicted_class", pa.string(), "the paired prediction's class, or 'background'"),
         _c("count", pa.int64(), "objects"),
     ),
 )

@@ -93,3 +93,23 @@ def test_shifted_boxes_and_points_have_the_designed_iou(image_run: tuple[Path, s
     polygons = shifted.filter(pl.col("geometry_kind") == "polygon")["iou"]
     near = ((polygons - 1 / predictions.POLYGON_SCALE**2).abs() < 1e-6).mean()
     assert polygons.len() > 20 and near is not None and near > 0.9  # scaled about an inner point: 1/1.44
+
+
+def test_confusion_is_the_fates(image_run: tuple[Path, str]) -> None:
+    """At IoU > 0.5: a label's own class where the prediction is exact or shifted, '<class>_other' where
+    it was relabelled, background where it is missing; spurious predictions are background labels."""
+    tables, run = image_run
+    objects = _objects(tables, run)
+    expected: Counter[tuple[str, str]] = Counter()
+    for o in objects.filter(pl.col("source") == "label", pl.col("geometry_kind").is_in(EVALUATED)).iter_rows(
+            named=True):
+        fate = predictions.fate_of(o["feature_id"]) if o["predicted"] else "missing"
+        predicted = {"exact": o["name"], "shifted": o["name"], "relabelled": o["name"] + "_other"}.get(fate)
+        expected[(o["name"], predicted or "background")] += 1
+    for name, (_, fp, _) in _expected(objects, 0.5).items():
+        if not name.endswith("_other") and name != "(all)" and fp:
+            expected[("background", name)] += fp  # the spurious copies
+    rows = connect(tables).sql(f"""SELECT label_class, predicted_class, count FROM evaluation_confusion
+        WHERE model_run_id = '{run}' AND split = '(all)' AND iou_threshold = 0.5""").fetchall()
+    assert {(lab, pred): n for lab, pred, n in rows} == dict(expected)
+    assert expected[("box", "box_other")] > 3 and expected[("box", "background")] > 3
