@@ -14,7 +14,8 @@ can say beforehand what an evaluation must find:
 
 Some labels also get a ``spurious`` prediction: a copy of one of their objects moved far off the
 image (no overlap with anything). Classification answers are kept (60%), changed to another answer
-(25%) or left out (15%). Confidences follow the fate, so precision-recall curves have a shape.
+(25%) or left out (15%). Confidences follow the fate, so precision-recall curves have a shape;
+some predictions carry custom metrics.
 Masks and document token groups are copied (exact) or left out, never moved.
 """
 
@@ -107,6 +108,8 @@ def _predicted_object(o: dict[str, Any], fate: str, rng: random.Random) -> dict[
         _spurious_geometry(p)
     low, high = _CONFIDENCE["exact" if fate == "shifted" and not movable else fate]
     p["confidence"] = round(rng.uniform(low, high), 4)
+    if rng.random() < 0.3:
+        p["custom_metrics"] = [{"name": "iou", "value": round(rng.random(), 4)}]
     return p
 
 
