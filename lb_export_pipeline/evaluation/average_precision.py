@@ -33,14 +33,14 @@ def precision_at_recall(tp: np.ndarray, labels: int) -> np.ndarray:
 def class_curves(detections: pl.DataFrame, label_counts: dict[str, int]) -> dict[str, np.ndarray]:
     """Per class: precision at the 101 recall points for each COCO threshold (shape 10 x 101).
 
-    ``detections``: class, scope, rank, confidence and one boolean column ``tp<i>`` per COCO
-    threshold; only classes with labels get a curve."""
+    ``detections``: class, the image (data_row_id, dicom_group, frame), rank within it, confidence and
+    one boolean column ``tp<i>`` per COCO threshold; only classes with labels get a curve."""
     curves: dict[str, np.ndarray] = {}
     for cls, n in sorted(label_counts.items()):
         if n == 0:
             continue
         d = detections.filter(pl.col("class") == cls).sort(
-            "confidence", "scope", "rank", descending=[True, False, False])
+            "confidence", "data_row_id", "dicom_group", "frame", "rank", descending=[True, False, False, False, False])
         curves[cls] = np.stack([precision_at_recall(d[f"tp{i}"].to_numpy(), n) for i in range(COCO_THRESHOLDS.size)])
     return curves
 

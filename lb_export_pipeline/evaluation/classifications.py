@@ -15,7 +15,7 @@ _KEY = ("data_row_id", "split", "dicom_group", "frame", "message_id", "class", "
 
 
 def evaluate_answers(answers: pl.DataFrame) -> pl.DataFrame:
-    """evaluation_matches rows (iou_threshold null) for classification answers."""
+    """evaluation_matches rows for classification answers: pairing pair (tp), label (fn) or prediction (fp)."""
     ranked = answers.with_columns(message_id=pl.col("message_id").fill_null("")).sort(
         *_KEY, "answer_feature_id").with_columns(n=pl.int_range(pl.len()).over(*_KEY, "source"))
     labels = ranked.filter(pl.col("source") == "label").select(
@@ -27,7 +27,9 @@ def evaluate_answers(answers: pl.DataFrame) -> pl.DataFrame:
         "data_row_id", "split", "dicom_group", "frame", pl.col("message_id").replace("", None), "class",
         geometry_kind=pl.coalesce("label_kind", "pred_kind"), answer="answer",
         label_feature_id="label_feature_id", prediction_feature_id="prediction_feature_id",
-        iou=pl.lit(None, pl.Float64), confidence="confidence", iou_threshold=pl.lit(None, pl.Float64),
-        outcome=pl.when(pl.col("label_feature_id").is_null()).then(pl.lit("fp"))
-        .when(pl.col("prediction_feature_id").is_null()).then(pl.lit("fn")).otherwise(pl.lit("tp")),
-        skip_reason=pl.lit(None, pl.String))
+        pairing=pl.when(pl.col("label_feature_id").is_null()).then(pl.lit("prediction"))
+        .when(pl.col("prediction_feature_id").is_null()).then(pl.lit("label")).otherwise(pl.lit("pair")),
+        iou=pl.lit(None, pl.Float64), confidence="confidence", skip_reason=pl.lit(None, pl.String),
+    ).with_columns(outcomes=pl.concat_list(pl.struct(
+        iou_threshold=pl.lit(None, pl.Float64),
+        outcome=pl.col("pairing").replace_strict({"pair": "tp", "label": "fn", "prediction": "fp"}))))

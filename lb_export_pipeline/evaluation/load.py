@@ -1,5 +1,9 @@
 """Read one model run's labels and predictions out of the tables, a bucket of data rows at a time.
 
+A large run is first split into buckets in one pass (``partition``: DuckDB writes the columns the
+evaluation needs, Hive-partitioned by bucket, into a scratch folder), so each bucket is read on its
+own instead of scanning the whole run once per bucket.
+
 Still media come from ``objects``; video and DICOM from ``video_frames`` (one instance per frame and
 track). Each instance gets a ``scope`` (data row, DICOM view, frame) within which objects are
 compared, and instances are numbered in (scope, class, feature id) order: that order breaks IoU ties
@@ -7,6 +11,8 @@ in the matching, as the order of annotations does in Labelbox's SDK.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import duckdb
 import polars as pl
@@ -18,12 +24,12 @@ _OBJECTS_SQL = f"""
 SELECT o.data_row_id, coalesce(d.split, 'UNASSIGNED') AS split, coalesce(o.dicom_group, '') AS dicom_group,
        -1::BIGINT AS frame, o.source, o.name AS class, o.feature_id, o.confidence, {_GEOMETRY}
 FROM objects o LEFT JOIN data_rows d USING (model_run_id, data_row_id)
-WHERE o.model_run_id = $run AND o.geometry_kind IS NOT NULL AND hash(o.data_row_id) % $buckets = $bucket
+WHERE o.model_run_id = $run AND o.geometry_kind IS NOT NULL
 UNION ALL
 SELECT v.data_row_id, coalesce(d.split, 'UNASSIGNED'), coalesce(v.dicom_group, ''), v.frame, v.source,
        v.name, v.feature_id, v.confidence, {_GEOMETRY}
 FROM video_frames v LEFT JOIN data_rows d USING (model_run_id, data_row_id)
-WHERE v.model_run_id = $run AND v.geometry_kind IS NOT NULL AND hash(v.data_row_id) % $buckets = $bucket
+WHERE v.model_run_id = $run AND v.geometry_kind IS NOT NULL
 """
 
 _CLASSIFICATIONS_SQL = """
@@ -34,8 +40,32 @@ SELECT c.data_row_id, coalesce(d.split, 'UNASSIGNED') AS split, coalesce(c.dicom
        c.confidence, c.depth, c.message_id
 FROM classifications c LEFT JOIN data_rows d USING (model_run_id, data_row_id)
 WHERE c.model_run_id = $run AND c.object_feature_id IS NULL AND c.answer_kind IN ('radio', 'checklist', 'text')
-  AND hash(c.data_row_id) % $buckets = $bucket
 """
+_QUERIES = {"instances": _OBJECTS_SQL, "answers": _CLASSIFICATIONS_SQL}
+
+
+def partition(con: duckdb.DuckDBPyConnection, run: str, buckets: int, scratch: Path) -> None:
+    """Write the run's instances and answers into ``scratch``, split into ``buckets`` by data row."""
+    scratch.mkdir(parents=True, exist_ok=True)
+    for name, sql in _QUERIES.items():
+        con.execute(f"CREATE OR REPLACE TEMP VIEW __bucketed AS SELECT *, hash(data_row_id) % {int(buckets)} "
+                    f"AS bucket FROM ({sql.replace('$run', _literal(run))})")
+        con.execute(f"COPY __bucketed TO {_literal(str(scratch / name))} (FORMAT parquet, PARTITION_BY (bucket))")
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _read(con: duckdb.DuckDBPyConnection, name: str, run: str, bucket: int, buckets: int,
+          scratch: Path | None) -> pl.DataFrame:
+    folder = scratch / name if scratch is not None else None
+    if folder is not None and any(folder.glob("*/*.parquet")):
+        sql = (f"SELECT * EXCLUDE (bucket) FROM read_parquet({_literal(str(folder / '*' / '*.parquet'))}, "
+               "hive_partitioning = true) WHERE bucket = $bucket")
+        return _frame(con.sql(sql, params={"bucket": bucket}).to_arrow_table())
+    sql = f"SELECT * FROM ({_QUERIES[name]}) WHERE hash(data_row_id) % $buckets = $bucket"
+    return _frame(con.sql(sql, params={"run": run, "bucket": bucket, "buckets": buckets}).to_arrow_table())
 
 
 def object_count(con: duckdb.DuckDBPyConnection, run: str) -> int:
@@ -44,10 +74,11 @@ def object_count(con: duckdb.DuckDBPyConnection, run: str) -> int:
     return int(row[0][0]) if row else 0
 
 
-def instances(con: duckdb.DuckDBPyConnection, run: str, bucket: int, buckets: int) -> pl.DataFrame:
+def instances(con: duckdb.DuckDBPyConnection, run: str, bucket: int, buckets: int,
+              scratch: Path | None = None) -> pl.DataFrame:
     """Label and prediction objects of one bucket of data rows, numbered (column ``idx``)."""
-    df = _frame(con.sql(_OBJECTS_SQL, params={"run": run, "bucket": bucket, "buckets": buckets}).to_arrow_table())
-    df = df.sort("data_row_id", "dicom_group", "frame", "class", "feature_id")
+    df = _read(con, "instances", run, bucket, buckets, scratch).sort(
+        "data_row_id", "dicom_group", "frame", "class", "feature_id")
     return df.with_columns(
         idx=pl.int_range(pl.len(), dtype=pl.Int64),
         scope=_changes("data_row_id", "dicom_group", "frame").cum_sum().cast(pl.Int64),
@@ -62,10 +93,10 @@ def _changes(*columns: str) -> pl.Expr:
     return changed
 
 
-def answers(con: duckdb.DuckDBPyConnection, run: str, bucket: int, buckets: int) -> pl.DataFrame:
+def answers(con: duckdb.DuckDBPyConnection, run: str, bucket: int, buckets: int,
+            scratch: Path | None = None) -> pl.DataFrame:
     """Classification answers not nested under an object, of one bucket of data rows."""
-    return _frame(con.sql(_CLASSIFICATIONS_SQL, params={"run": run, "bucket": bucket, "buckets": buckets})
-                  .to_arrow_table())
+    return _read(con, "answers", run, bucket, buckets, scratch)
 
 
 def _frame(table: pa.Table) -> pl.DataFrame:

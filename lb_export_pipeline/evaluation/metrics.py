@@ -9,16 +9,21 @@ from .schemas import ALL, EVALUATION_METRICS
 COUNT_KEY = ("kind", "split", "class", "iou_threshold")
 
 
-def counts(matches: pl.DataFrame) -> pl.DataFrame:
-    """Partial sums of one bucket's matches, to be added across buckets."""
-    return matches.with_columns(kind=pl.when(pl.col("geometry_kind").is_in(["radio", "checklist", "text"]))
-                                .then(pl.lit("classification")).otherwise(pl.lit("object"))).group_by(
-        "kind", "split", "class", "iou_threshold").agg(
-        tp=(pl.col("outcome") == "tp").sum(), fp=(pl.col("outcome") == "fp").sum(),
-        fn=(pl.col("outcome") == "fn").sum(),
-        skipped_labels=((pl.col("outcome") == "skipped") & pl.col("label_feature_id").is_not_null()).sum(),
-        skipped_predictions=((pl.col("outcome") == "skipped") & pl.col("prediction_feature_id").is_not_null()).sum(),
-        iou_sum=pl.col("iou").filter(pl.col("outcome") == "tp").sum())
+def counts(pairings: pl.DataFrame, thresholds: list[float | None], kind: str) -> pl.DataFrame:
+    """Partial sums of one bucket's pairings at each threshold (None: no threshold, as for
+    classification answers, and the skipped objects), to be added across buckets."""
+    pairing = pl.col("pairing")
+    out = []
+    for t in thresholds:
+        hit = (pairing == "pair") & ((pl.col("iou") > t) if t is not None else pl.lit(True))
+        miss = (pairing == "pair") & ~hit
+        out.append(pairings.group_by("split", "class").agg(
+            tp=hit.sum(), fp=(miss | (pairing == "prediction")).sum(), fn=(miss | (pairing == "label")).sum(),
+            skipped_labels=((pairing == "skipped") & pl.col("label_feature_id").is_not_null()).sum(),
+            skipped_predictions=((pairing == "skipped") & pl.col("prediction_feature_id").is_not_null()).sum(),
+            iou_sum=pl.col("iou").filter(hit).sum(),
+        ).with_columns(kind=pl.lit(kind), iou_threshold=pl.lit(t, pl.Float64)))
+    return pl.concat(out)
 
 
 def rows(parts: list[pl.DataFrame], ap: dict[tuple[str, str], tuple[float, float, float]]) -> pl.DataFrame:

@@ -17,7 +17,7 @@ _SCOPE = ("data_row_id", "split", "dicom_group", "frame", "message_id")
 
 @dataclass
 class BucketResult:
-    pairings: pl.DataFrame     # the matches before thresholds (see matches_at)
+    pairings: pl.DataFrame     # pairs, unpaired labels and predictions, skipped objects (see with_outcomes)
     detections: pl.DataFrame   # one row per ranked detection of a detection class: tp<i> per COCO threshold
     label_counts: pl.DataFrame  # split, class, geometry_kind, labels (evaluated detection-kind labels)
     confusion: pl.DataFrame    # split, iou_threshold, label_class, predicted_class, count
@@ -30,48 +30,50 @@ def _side(inst: pl.DataFrame, idx: pl.Series, prefix: str) -> pl.DataFrame:
 
 
 def _pairings(inst: pl.DataFrame, g: np.ndarray, p: np.ndarray, iou: np.ndarray) -> pl.DataFrame:
-    """One row per greedy pair (side 'pair'), unpaired label ('label'), unpaired prediction
-    ('prediction') and skipped object ('skipped'): the matches before any threshold."""
+    """One row per greedy pair, unpaired label, unpaired prediction and skipped object (column ``pairing``)."""
     evaluated = inst.filter(pl.col("skip_reason").is_null())
     paired = pl.DataFrame({"g": g, "p": p, "iou": iou})
     lone_g = evaluated.filter((pl.col("source") == "label") & ~pl.col("idx").is_in(paired["g"]))["idx"]
     lone_p = evaluated.filter((pl.col("source") == "prediction") & ~pl.col("idx").is_in(paired["p"]))["idx"]
     left = _side(inst, paired["g"], "label")
     right = _side(inst, paired["p"], "prediction").select("prediction_feature_id", "prediction_confidence")
-    pairs = pl.concat([left, right, paired.select("iou")], how="horizontal").with_columns(side=pl.lit("pair"))
+    pairs = pl.concat([left, right, paired.select("iou")], how="horizontal").with_columns(pairing=pl.lit("pair"))
     none_s, none_f = pl.lit(None, pl.String), pl.lit(None, pl.Float64)
     lone_labels = _side(inst, lone_g, "label").with_columns(
-        prediction_feature_id=none_s, prediction_confidence=none_f, iou=none_f, side=pl.lit("label"))
+        prediction_feature_id=none_s, prediction_confidence=none_f, iou=none_f, pairing=pl.lit("label"))
     lone_preds = _side(inst, lone_p, "prediction").with_columns(
-        label_feature_id=none_s, iou=none_f, side=pl.lit("prediction"))
+        label_feature_id=none_s, iou=none_f, pairing=pl.lit("prediction"))
     skipped = inst.filter(pl.col("skip_reason").is_not_null()).select(
         *_SCOPE, "class", "geometry_kind",
         label_feature_id=pl.when(pl.col("source") == "label").then("feature_id"),
         prediction_feature_id=pl.when(pl.col("source") == "prediction").then("feature_id"),
         prediction_confidence=pl.when(pl.col("source") == "prediction").then("confidence"),
-        iou=none_f, side=pl.lit("skipped"), skip_reason="skip_reason")
+        iou=none_f, pairing=pl.lit("skipped"), skip_reason="skip_reason")
     columns = [*_SCOPE, "class", "geometry_kind", "label_feature_id", "prediction_feature_id", "iou",
-               "prediction_confidence", "side"]
+               "prediction_confidence", "pairing"]
     rows = pl.concat([f.select(columns) for f in (pairs, lone_labels, lone_preds)], how="vertical_relaxed")
     return pl.concat([rows.with_columns(skip_reason=none_s), skipped.select(*columns, "skip_reason")],
-                     how="vertical_relaxed")
+                     how="vertical_relaxed").rename({"prediction_confidence": "confidence"})
 
 
-def matches_at(pairings: pl.DataFrame, threshold: float | None) -> pl.DataFrame:
-    """evaluation_matches rows at one threshold (None: the skipped objects, which have none)."""
-    side = pl.col("side")
-    if threshold is None:
-        rows = pairings.filter(side == "skipped").with_columns(outcome=pl.lit("skipped"))
-    else:
-        pair = side == "pair"
-        above = pair & (pl.col("iou") > threshold)
-        rows = pl.concat([pairings.filter(above).with_columns(outcome=pl.lit("tp")),
-                          pairings.filter((pair & ~above) | (side == "label")).with_columns(outcome=pl.lit("fn")),
-                          pairings.filter((pair & ~above) | (side == "prediction")).with_columns(outcome=pl.lit("fp"))])
-    return rows.select(
-        *_SCOPE, "class", "geometry_kind", answer=pl.lit(None, pl.String), label_feature_id="label_feature_id",
-        prediction_feature_id="prediction_feature_id", iou="iou", confidence="prediction_confidence",
-        iou_threshold=pl.lit(threshold, pl.Float64), outcome="outcome", skip_reason="skip_reason")
+def with_outcomes(pairings: pl.DataFrame, thresholds: list[float]) -> pl.DataFrame:
+    """evaluation_matches rows: each pairing with its outcome at every threshold (none when skipped).
+
+    A pair is tp at the thresholds under its IoU and fn+fp at the others, so there are only
+    len(thresholds) + 4 different lists: they are built once and joined on (pairing, thresholds passed)."""
+    ts = sorted(thresholds)
+    lists: list[tuple[str, int, list[dict[str, object]]]] = [
+        ("pair", k, [{"iou_threshold": t, "outcome": "tp" if i < k else "fn+fp"} for i, t in enumerate(ts)])
+        for k in range(len(ts) + 1)]
+    lists += [("label", 0, [{"iou_threshold": t, "outcome": "fn"} for t in ts]),
+              ("prediction", 0, [{"iou_threshold": t, "outcome": "fp"} for t in ts]), ("skipped", 0, [])]
+    lookup = pl.DataFrame(lists, schema={"pairing": pl.String, "passed": pl.Int64, "outcomes": pl.List(
+        pl.Struct({"iou_threshold": pl.Float64, "outcome": pl.String}))}, orient="row")
+    passed = np.searchsorted(np.asarray(ts), pairings["iou"].fill_null(-1.0).to_numpy(), side="left")
+    return (pairings.with_columns(passed=pl.when(pl.col("pairing") == "pair").then(pl.Series(passed, dtype=pl.Int64))
+                                  .otherwise(0))
+            .join(lookup, on=["pairing", "passed"], how="left", maintain_order="left")
+            .drop("passed").with_columns(answer=pl.lit(None, pl.String)))
 
 
 def _detections(inst: pl.DataFrame, g: np.ndarray, p: np.ndarray, iou: np.ndarray) -> pl.DataFrame:
@@ -82,9 +84,10 @@ def _detections(inst: pl.DataFrame, g: np.ndarray, p: np.ndarray, iou: np.ndarra
     rank[ranks["idx"].to_numpy()] = ranks["rank"].to_numpy()
     tp = {f"tp{i}": matching.coco_match(inst.height, g, p, iou, rank, float(t))[ranks["idx"].to_numpy()] >= 0
           for i, t in enumerate(COCO_THRESHOLDS)}
-    split = inst["split"].to_numpy()[ranks["idx"].to_numpy()]
-    return ranks.select("class", "scope", "rank", pl.col("confidence").fill_null(0.0)).with_columns(
-        split=pl.Series(split, dtype=pl.String), **{k: pl.Series(v) for k, v in tp.items()})
+    where = inst.select("idx", "split", "data_row_id", "dicom_group", "frame")  # the image, across buckets
+    return (ranks.select("idx", "class", "rank", pl.col("confidence").fill_null(0.0))
+            .with_columns(**{k: pl.Series(v) for k, v in tp.items()})
+            .join(where, on="idx", how="left", maintain_order="left").drop("idx"))
 
 
 def _confusion(inst: pl.DataFrame, g: np.ndarray, p: np.ndarray, iou: np.ndarray,

@@ -21,7 +21,7 @@ from ..storage import is_remote
 from ..storage.swap import Transaction, fsync_tree
 from . import average_precision, load, metrics, plots
 from .classifications import evaluate_answers
-from .objects import evaluate_bucket, matches_at
+from .objects import evaluate_bucket, with_outcomes
 from .schemas import ALL, EVALUATION_CONFUSION, EVALUATION_MATCHES, EVALUATION_METRICS
 
 DEFAULT_THRESHOLDS: tuple[float, ...] = tuple(round(0.5 + 0.05 * i, 2) for i in range(10))
@@ -47,12 +47,6 @@ def _with_nulls(matches: pl.DataFrame) -> pl.DataFrame:
                                 frame=pl.when(pl.col("frame") >= 0).then("frame"))
 
 
-def _write_group(writer: pq.ParquetWriter, matches: pl.DataFrame) -> int:
-    arrow = matches.select(EVALUATION_MATCHES.column_names).to_arrow().cast(EVALUATION_MATCHES.schema)
-    writer.write_table(arrow)
-    return int(arrow.num_rows)
-
-
 def _write(table: pl.DataFrame, spec: TableSpec, path: Path) -> int:
     arrow = table.select(spec.column_names).to_arrow().cast(spec.schema)
     pq.write_table(arrow, path, **_PARQUET)
@@ -75,18 +69,16 @@ def evaluate_run(root: Path, run: str, thresholds: Sequence[float] = DEFAULT_THR
     try:
         parts, detections, label_counts, confusion = [], [], [], []
         written = 0
+        scratch = txn.root / "scratch" if buckets > 1 else None
+        if scratch is not None:
+            load.partition(con, run, buckets, scratch)
         for b in range(buckets):
-            result = evaluate_bucket(load.instances(con, run, b, buckets), thresholds)
-            answers = _with_nulls(evaluate_answers(load.answers(con, run, b, buckets)))
-            # one row group per threshold: memory holds one threshold's rows of one bucket
-            with pq.ParquetWriter(_part(txn, EVALUATION_MATCHES, run, b), EVALUATION_MATCHES.schema,
-                                  **_PARQUET) as writer:
-                for threshold in (None, *thresholds):
-                    matches = _with_nulls(matches_at(result.pairings, threshold))
-                    if threshold is None:
-                        matches = pl.concat([matches, answers], how="vertical_relaxed")
-                    written += _write_group(writer, matches)
-                    parts.append(metrics.counts(matches))
+            result = evaluate_bucket(load.instances(con, run, b, buckets, scratch), thresholds)
+            answers = evaluate_answers(load.answers(con, run, b, buckets, scratch))
+            matches = pl.concat([with_outcomes(result.pairings, thresholds), answers], how="diagonal_relaxed")
+            written += _write(_with_nulls(matches), EVALUATION_MATCHES, _part(txn, EVALUATION_MATCHES, run, b))
+            parts += [metrics.counts(result.pairings, [None, *thresholds], "object"),
+                      metrics.counts(answers, [None], "classification")]
             detections.append(result.detections)
             label_counts.append(result.label_counts)
             confusion.append(result.confusion)

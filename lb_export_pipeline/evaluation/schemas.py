@@ -26,14 +26,15 @@ _SCOPE = (
     _c("message_id", pa.string(), "conversational message of the span or message-scoped answer"),
 )
 
+OUTCOMES = pa.list_(pa.struct([("iou_threshold", pa.float64()), ("outcome", pa.string())]))
+
 EVALUATION_MATCHES = TableSpec(
     name="evaluation_matches",
-    description="One row per IoU threshold and per label-prediction pairing (outcome tp), or per label (fn) or "
-                "prediction (fp) left unmatched at that threshold; a pairing under the threshold gives one fn row "
-                "and one fp row, each naming both sides. Classification answers have a null threshold; objects "
-                "whose geometry is not evaluated have outcome 'skipped'.",
-    key=("data_row_id", "dicom_group", "frame", "message_id", "class", "label_feature_id", "prediction_feature_id",
-         "iou_threshold", "outcome"),
+    description="One row per label-prediction pairing (Labelbox's greedy IoU matching), per label left unpaired "
+                "and per prediction left unpaired, with the outcome at each IoU threshold; classification answers "
+                "likewise (one outcome, null threshold); objects whose geometry is not evaluated are rows with "
+                "pairing 'skipped'.",
+    key=("data_row_id", "dicom_group", "frame", "message_id", "class", "label_feature_id", "prediction_feature_id"),
     columns=(
         *_SCOPE,
         _c("class", pa.string(), "feature name (objects) or question name (classifications)"),
@@ -42,10 +43,12 @@ EVALUATION_MATCHES = TableSpec(
         _c("answer", pa.string(), "classifications: answer name, or the free text"),
         _c("label_feature_id", pa.string(), "the label's object (track) or answer feature id"),
         _c("prediction_feature_id", pa.string(), "the prediction's object (track) or answer feature id"),
-        _c("iou", pa.float64(), "IoU of the pairing (Labelbox's rule per geometry kind); null when unpaired"),
+        _c("pairing", pa.string(), "pair, label (unpaired label), prediction (unpaired prediction), or skipped"),
+        _c("iou", pa.float64(), "IoU of the pair (Labelbox's rule per geometry kind); null when unpaired"),
         _c("confidence", pa.float64(), "the prediction's confidence"),
-        _c("iou_threshold", pa.float64(), "a pairing is tp when iou > iou_threshold; null for classifications"),
-        _c("outcome", pa.string(), "tp, fp, fn, or skipped (geometry not evaluated; see skip_reason)"),
+        _c("outcomes", OUTCOMES, "per IoU threshold: tp (a pair with iou > threshold), fn+fp (a pair under it: a "
+           "missed label and a false prediction), fn (unpaired label), fp (unpaired prediction); one entry with a "
+           "null threshold for classification answers; empty when skipped"),
         _c("skip_reason", pa.string(), "why an object was not evaluated"),
     ),
 )

@@ -79,7 +79,7 @@ def test_shifted_boxes_and_points_have_the_designed_iou(image_run: tuple[Path, s
         SELECT m.geometry_kind, m.iou, o.bbox_width AS w, m.label_feature_id
         FROM evaluation_matches m JOIN objects o ON o.model_run_id = m.model_run_id
              AND o.feature_id = m.label_feature_id AND o.source = 'label'
-        WHERE m.model_run_id = '{run}' AND m.iou_threshold = 0.5 AND m.outcome = 'tp'
+        WHERE m.model_run_id = '{run}' AND m.pairing = 'pair' AND m.iou > 0.5
           AND m.geometry_kind IN ('bounding_box', 'point', 'polygon')""").to_arrow_table())
     assert isinstance(rows, pl.DataFrame)
     shifted = rows.filter(pl.col("label_feature_id").map_elements(

@@ -24,7 +24,7 @@ from labelbox.data.metrics import feature_confusion_matrix_metric, feature_miou_
 
 from lb_export_pipeline.evaluation import load
 from lb_export_pipeline.evaluation.geometry import skip_reason
-from lb_export_pipeline.evaluation.queries import LABELBOX_MIOU_SQL
+from lb_export_pipeline.evaluation.queries import COUNTS_AT_SQL, LABELBOX_MIOU_SQL
 from lb_export_pipeline.query import connect
 
 Scope = tuple[str, str, int]
@@ -63,11 +63,7 @@ def _sdk_objects(tables: Path, run: str) -> dict[Scope, tuple[list[Any], list[An
 
 
 def _ours(tables: Path, run: str, threshold: float) -> dict[tuple[Scope, str], list[int]]:
-    rows = connect(tables).sql(f"""
-        SELECT data_row_id, dicom_group, frame, class, count(*) FILTER (outcome = 'tp'),
-               count(*) FILTER (outcome = 'fp'), count(*) FILTER (outcome = 'fn')
-        FROM evaluation_matches WHERE model_run_id = '{run}' AND iou_threshold = {threshold}
-        GROUP BY ALL""").fetchall()
+    rows = connect(tables).sql(COUNTS_AT_SQL.format(run=run, threshold=threshold)).fetchall()
     return {((d, g or "", f if f is not None else -1), c): [tp, fp, 0, fn] for d, g, f, c, tp, fp, fn in rows}
 
 
@@ -126,8 +122,8 @@ def test_classification_answers_equal_the_sdk(every_kind_run: tuple[Path, str]) 
         for metric in feature_confusion_matrix_metric(annotations(labels), annotations(predictions)):
             theirs[(key, metric.feature_name)] = list(metric.value)
     rows = con.sql(f"""
-        SELECT data_row_id, dicom_group, frame, message_id, answer, count(*) FILTER (outcome = 'tp'),
-               count(*) FILTER (outcome = 'fp'), count(*) FILTER (outcome = 'fn')
+        SELECT data_row_id, dicom_group, frame, message_id, answer, count(*) FILTER (pairing = 'pair'),
+               count(*) FILTER (pairing = 'prediction'), count(*) FILTER (pairing = 'label')
         FROM evaluation_matches WHERE model_run_id = '{run}' AND geometry_kind IN ('radio', 'checklist')
         GROUP BY ALL""").fetchall()
     ours = {((d, g or "", f if f is not None else -1, m or ""), a): [tp, fp, 0, fn]
