@@ -108,8 +108,6 @@ def _predicted_object(o: dict[str, Any], fate: str, rng: random.Random) -> dict[
         _spurious_geometry(p)
     low, high = _CONFIDENCE["exact" if fate == "shifted" and not movable else fate]
     p["confidence"] = round(rng.uniform(low, high), 4)
-    if rng.random() < 0.3:
-        p["custom_metrics"] = [{"name": "iou", "value": round(rng.random(), 4)}]
     return p
 
 
@@ -154,6 +152,8 @@ def predict(annotations: dict[str, Any], label_id: str, rng: random.Random) -> d
             p = _predicted_object(o, fate_of(o["feature_id"]), rng)
             if p is not None:
                 p["feature_id"] = _new_id(rng)
+                if rng.random() < 0.3:  # objects carry custom metrics (video frame objects have no column for them)
+                    p["custom_metrics"] = [{"name": "iou", "value": round(rng.random(), 4)}]
                 objects.append(p)
         if has_spurious(label_id) and ann["objects"]:
             extra = _predicted_object(rng.choice(ann["objects"]), "spurious", rng)

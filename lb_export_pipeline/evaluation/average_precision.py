@@ -36,10 +36,11 @@ def class_curves(detections: pl.DataFrame, label_counts: dict[str, int]) -> dict
     ``detections``: class, the image (data_row_id, dicom_group, frame), rank within it, confidence and
     one boolean column ``tp<i>`` per COCO threshold; only classes with labels get a curve."""
     curves: dict[str, np.ndarray] = {}
+    by_class = detections.partition_by("class", as_dict=True)
     for cls, n in sorted(label_counts.items()):
         if n == 0:
             continue
-        d = detections.filter(pl.col("class") == cls).sort(
+        d = by_class.get((cls,), detections.clear()).sort(
             "confidence", "data_row_id", "dicom_group", "frame", "rank", descending=[True, False, False, False, False])
         curves[cls] = np.stack([precision_at_recall(d[f"tp{i}"].to_numpy(), n) for i in range(COCO_THRESHOLDS.size)])
     return curves

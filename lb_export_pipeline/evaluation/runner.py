@@ -107,8 +107,9 @@ def _average_precision(detections: pl.DataFrame, label_counts: pl.DataFrame
     ap: dict[tuple[str, str], tuple[float, float, float]] = {}
     all_curves: dict[str, np.ndarray] = {}
     splits = sorted(set(label_counts["split"]) | set(detections["split"]))
+    by_split = detections.partition_by("split", as_dict=True)
     for split in [ALL, *splits]:
-        d = detections if split == ALL else detections.filter(pl.col("split") == split)
+        d = detections if split == ALL else by_split.get((split,), detections.clear())
         lc = label_counts if split == ALL else label_counts.filter(pl.col("split") == split)
         counts = dict(lc.group_by("class").agg(pl.col("labels").sum()).iter_rows())
         curves = average_precision.class_curves(d, counts)
