@@ -20,6 +20,7 @@ from ..evaluation import conservation
 from ..evaluation.runner import DEFAULT_THRESHOLDS, evaluate_run
 from ..evaluation.schemas import ALL, EVALUATION_TABLES
 from ..query import connect
+from ..storage import is_remote
 from .assets import GROUP, TABLE_KEYS
 from .partitions import model_runs_partitions
 from .resources import StorageResource
@@ -66,7 +67,7 @@ def _picture(path: Path, title: str) -> dg.MarkdownMetadataValue:
 def evaluation(context: dg.AssetExecutionContext,
                storage: StorageResource) -> Iterator[dg.MaterializeResult[None] | dg.AssetCheckResult]:
     run = context.partition_key
-    if storage.remote:
+    if is_remote(storage.tables_root):
         raise dg.Failure(f"evaluation writes local tables only; {storage.tables_root} is an object store",
                          allow_retries=False)
     root = Path(storage.tables_root)

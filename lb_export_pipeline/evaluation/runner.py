@@ -29,7 +29,7 @@ PLOTS_DIR = "evaluation_plots"
 BUCKET_OBJECTS = 250_000
 # Feature ids are unique within a file: dictionary-encoding them only costs time (2x on the matches).
 _PARQUET: dict[str, Any] = {"compression": "zstd", "use_dictionary": [
-    "data_row_id", "split", "dicom_group", "message_id", "class", "geometry_kind", "answer", "outcome", "skip_reason",
+    "data_row_id", "split", "dicom_group", "message_id", "class", "geometry_kind", "answer", "pairing", "skip_reason",
     "kind", "label_class", "predicted_class"]}  # instances read at once: bounds memory on large runs
 
 
