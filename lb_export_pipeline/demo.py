@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -106,18 +107,42 @@ def ui_environment(endpoint: str) -> dict[str, str]:
     return {**os.environ, LABELBOX_ENDPOINT.name: endpoint, "VIRTUAL_ENV": sys.prefix}  # VIRTUAL_ENV: dg's venv check
 
 
+def start_ui(port: int, endpoint: str, **popen: Any) -> subprocess.Popen[bytes]:
+    """``dg dev`` in a process group of its own, which ``stop_ui`` takes down whole."""
+    return subprocess.Popen(ui_command(port), cwd=PROJECT_ROOT, env=ui_environment(endpoint),
+                            start_new_session=True, **popen)
+
+
+def stop_ui(process: subprocess.Popen[bytes], grace: float = 15.0) -> None:
+    """SIGTERM the process group ``process`` leads (dg dev's webserver, daemon, code servers and run
+    workers), then SIGKILL whatever is left of it: nothing outlives ``make ui`` (a code server can
+    even be started again while the others shut down)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=grace)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
 def run_ui(home: Path, port: int, emulator_port: int, console: Console | None = None) -> int:
-    """``make ui``: the emulator and the Dagster UI (``dg dev``) against it, until Ctrl-C."""
+    """``make ui``: the emulator and the Dagster UI (``dg dev``) against it, until Ctrl-C or SIGTERM."""
     from .emulator import EmulatorServer
 
     console = console or Console()
     prepare_home(home.resolve())
     with EmulatorServer(port=emulator_port) as emulator:
         console.print(f"Labelbox emulator at {emulator.graphql_url}; Dagster UI at http://127.0.0.1:{port}")
-        with contextlib.suppress(KeyboardInterrupt):
-            return subprocess.run(ui_command(port), cwd=PROJECT_ROOT, env=ui_environment(emulator.graphql_url),
-                                  check=False).returncode
-    return 0
+        process = start_ui(port, emulator.graphql_url)
+        try:
+            while True:  # a blocking wait() would not wake for a Ctrl-C that lands on the emulator's thread
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    return process.wait(timeout=0.5)
+        except KeyboardInterrupt:
+            return 0
+        finally:
+            stop_ui(process)
 
 
 def run_demo(home: Path, console: Console | None = None, emulator_state: Any = None) -> int:

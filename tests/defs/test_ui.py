@@ -24,7 +24,7 @@ from rich.console import Console
 
 from lb_export_pipeline.defs.assets import EXPORT_POOL
 from lb_export_pipeline.defs.sensors import MODEL_RUNS_SENSOR, labelbox_automation_sensor
-from lb_export_pipeline.demo import PROJECT_ROOT, run_demo, ui_command, ui_environment
+from lb_export_pipeline.demo import run_demo, start_ui, stop_ui
 from lb_export_pipeline.emulator import FIXTURE_RUN_ID, Catalog, CatalogSpec, EmulatorServer, EmulatorState, Faults
 from lb_export_pipeline.flatten import TABLE_NAMES
 from tests.defs.webserver import (
@@ -33,7 +33,6 @@ from tests.defs.webserver import (
     gql,
     launch,
     run_status,
-    stop_process_group,
     wait_for,
     wait_for_location,
 )
@@ -53,6 +52,7 @@ class Stack:
     client: httpx.Client
     emulator: EmulatorServer
     instance: dg.DagsterInstance
+    process: subprocess.Popen[bytes]  # dg dev
 
 
 @pytest.fixture(scope="module")
@@ -67,16 +67,15 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         assert run_demo(home, Console(file=io.StringIO()), state) == 0  # make demo
         with EmulatorServer(state) as emulator, open(home / "dg-dev.log", "wb") as log:  # make ui
             port = free_port()
-            process = subprocess.Popen(ui_command(port), cwd=PROJECT_ROOT, env=ui_environment(emulator.graphql_url),
-                                       stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            process = start_ui(port, emulator.graphql_url, stdout=log, stderr=subprocess.STDOUT)
             client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30)
             try:
                 wait_for_location(client, process)
                 with dg.DagsterInstance.from_config(str(home / "dagster_home")) as instance:
-                    yield Stack(f"http://127.0.0.1:{port}", client, emulator, instance)
+                    yield Stack(f"http://127.0.0.1:{port}", client, emulator, instance, process)
             finally:
                 client.close()
-                stop_process_group(process)
+                stop_ui(process)
 
 
 def _finished_ticks(stack: Stack, sensor: str) -> list[dict[str, Any]] | None:
@@ -116,7 +115,7 @@ def test_materialize_a_raw_export_in_the_browser_and_its_tables_follow(stack: St
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.goto(f"{stack.url}/assets/labelbox/raw_export")
             page.get_by_role("button", name="Materialize").first.click()
-            dialog = page.get_by_role("dialog")
+            dialog = page.get_by_role("dialog").filter(has_text="Launch runs to materialize labelbox / raw_export")
             dialog.get_by_text("Select a partition or create one").click()
             page.get_by_placeholder("Filter partitions").fill(run.id[:8])
             page.locator("span", has_text=run.id).click()
@@ -175,3 +174,14 @@ def test_a_killed_run_gives_its_export_pool_slot_back(stack: Stack) -> None:
         wait_for("its slot to be freed", lambda: None if _claimed_by(stack, run_id) else True, 60)
     finally:
         faults.polls_to_complete = 0
+
+
+def test_stopping_the_ui_leaves_no_process(stack: Stack) -> None:
+    """What `make ui` does on Ctrl-C or SIGTERM: dg dev, its webserver, daemon, code servers and run
+    workers all end (found by PID, before and after)."""
+    family = [psutil.Process(stack.process.pid), *psutil.Process(stack.process.pid).children(recursive=True)]
+    assert len(family) >= 4  # dg dev, the webserver, the daemon and a code server at least
+    stop_ui(stack.process)
+    _, alive = psutil.wait_procs(family, timeout=10)
+    assert alive == []
+    assert stack.process.returncode is not None

@@ -14,8 +14,9 @@ from typing import Any
 import httpx
 import pytest
 
+from lb_export_pipeline.demo import stop_ui
 from lb_export_pipeline.emulator import FIXTURE_RUN_ID
-from tests.defs.webserver import LOCATION, free_port, gql, launch, run_status, stop_process_group, wait_for_location
+from tests.defs.webserver import LOCATION, free_port, gql, launch, run_status, wait_for_location
 
 pytestmark = pytest.mark.webserver
 
@@ -52,7 +53,7 @@ def webserver(emulator: Any, tmp_path: Path) -> Iterator[tuple[httpx.Client, Pat
         yield client, tmp_path / "lake"
     finally:
         client.close()
-        stop_process_group(process)
+        stop_ui(process)
 
 
 def test_materialize_through_the_webserver_graphql_api(webserver: tuple[httpx.Client, Path], duck: Any) -> None:

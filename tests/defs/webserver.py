@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
 import socket
 import subprocess
 import time
@@ -12,7 +9,6 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import httpx
-import psutil
 
 LOCATION = {"repositoryLocationName": "lb_export_pipeline", "repositoryName": "__repository__"}
 
@@ -92,19 +88,3 @@ def launch(client: httpx.Client, assets: list[str], partition: str) -> str:
 
 def run_status(client: httpx.Client, run_id: str) -> str:
     return str(gql(client, RUN_STATUS, {"runId": run_id})["runOrError"]["status"])
-
-
-def stop_process_group(process: subprocess.Popen[bytes], grace: float = 10) -> None:
-    """SIGTERM the server's process group (webserver, daemon, code server, run workers), then SIGKILL
-    the group and every process it had, so no test leaves a Dagster process behind (a code server
-    can be started again while the others shut down)."""
-    family = [process.pid] + [child.pid for child in psutil.Process(process.pid).children(recursive=True)]
-    os.killpg(process.pid, signal.SIGTERM)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        process.wait(timeout=grace)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
-    for pid in family:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-    process.wait(timeout=10)
