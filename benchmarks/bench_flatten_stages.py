@@ -26,8 +26,8 @@ sys.path.insert(0, str(HERE))
 from bench_flatten import first_lines  # noqa: E402
 
 from lb_export_pipeline.flatten.row import flatten_line  # noqa: E402
-from lb_export_pipeline.flatten.schemas import TABLES  # noqa: E402
 from lb_export_pipeline.flatten.sinks import SinkSettings  # noqa: E402
+from lb_export_pipeline.schema import TABLES  # noqa: E402
 
 STAGES = ("parse (orjson)", "parse + walk", "+ transpose", "+ Arrow arrays", "+ Parquet (zstd)")
 SETTINGS = SinkSettings()  # the flatten's own batch and row-group sizes

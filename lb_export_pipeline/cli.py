@@ -291,7 +291,7 @@ def emulator(host: str, port: int, models: int, runs_per_model: int, rows: int, 
 @main.command()
 def schema() -> None:
     """Print the table reference (columns, types, natural keys) as Markdown."""
-    from .flatten.schemas import schemas_markdown
+    from .schema import schemas_markdown
 
     click.echo(schemas_markdown())
 

@@ -15,7 +15,7 @@ from typing import Literal
 import pyarrow as pa
 
 from .evaluation.schemas import EVALUATION_TABLES
-from .flatten.schemas import PARTITION_COLUMN, TABLES, TableSpec
+from .schema import PARTITION_COLUMN, TABLES, TableSpec
 
 Engine = Literal["spark", "trino", "athena"]
 Layout = Literal["hive", "delta"]

@@ -15,7 +15,7 @@ import duckdb
 import pyarrow as pa
 
 from .evaluation.schemas import EVALUATION_TABLES
-from .flatten.schemas import PARTITION_COLUMN, TABLES
+from .schema import PARTITION_COLUMN, TABLES
 from .storage import delta_dataset, is_remote, join
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import dagster as dg
 import polars as pl
 
-from ..flatten.schemas import PARTITION_COLUMN, TABLE_NAMES, TABLES
+from ..schema import PARTITION_COLUMN, TABLE_NAMES, TABLES
 from ..storage import delta_storage_options, is_remote, join
 
 MAX_QUARANTINE_SHARE = 0.01

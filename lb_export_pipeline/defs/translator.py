@@ -10,7 +10,7 @@ from typing import Any
 import dagster as dg
 from dagster._core.definitions.metadata.metadata_set import TableMetadataSet, UriMetadataSet  # as dagster-dlt does
 
-from ..flatten.schemas import PARTITION_COLUMN, SCHEMA_VERSION, TABLE_NAMES, TABLES, TableSpec
+from ..schema import PARTITION_COLUMN, SCHEMA_VERSION, TABLE_NAMES, TABLES, TableSpec
 from .partitions import model_runs_partitions
 
 

@@ -15,8 +15,8 @@ import polars as pl
 import pyarrow.parquet as pq
 
 from ..flatten.partition_values import check_partition_value
-from ..flatten.schemas import PARTITION_COLUMN, TableSpec
 from ..query import connect
+from ..schema import PARTITION_COLUMN, TableSpec
 from ..storage import is_remote
 from ..storage.swap import Transaction, fsync_tree
 from . import average_precision, load, metrics, plots

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from ..flatten.schemas import Column, TableSpec
+from ..schema import Column, TableSpec
 
 ALL = "(all)"
 BACKGROUND = "background"

@@ -1,11 +1,11 @@
 """Streaming flattener: Labelbox model-run export NDJSON -> Hive-partitioned Parquet tables."""
 
+from ..schema import PARTITION_COLUMN, SCHEMA_VERSION, TABLE_NAMES, TABLES, TableSpec
 from .errors import FieldError, ProjectExportError
 from .partition_values import InvalidPartitionValue, ModelRunNotInExport, check_partition_value
 from .quarantine import QUARANTINE_FILE, read_quarantine
 from .reader import CorruptGzipError, NotNdjsonError
 from .runner import FlattenResult, PartitionResult, flatten_export
-from .schemas import PARTITION_COLUMN, SCHEMA_VERSION, TABLE_NAMES, TABLES, TableSpec
 
 __all__ = [
     "PARTITION_COLUMN",

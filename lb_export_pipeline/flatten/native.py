@@ -17,7 +17,7 @@ from types import TracebackType
 import pyarrow as pa
 
 from .. import _native
-from .schemas import TABLE_NAMES
+from ..schema import TABLE_NAMES
 
 Progress = Callable[[int, int], None]
 """Called with (input bytes done, lines done) as a flatten advances."""

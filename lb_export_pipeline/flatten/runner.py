@@ -27,6 +27,7 @@ from typing import Any
 import orjson
 
 from ..interrupts import sigterm_unwinds, stop_workers
+from ..schema import PARTITION_COLUMN, TABLE_NAMES, TABLES
 from ..storage import Location, PartitionStore, Staging, store_for
 from .errors import FieldError, ProjectExportError, json_problem
 from .labels import LineRows
@@ -34,7 +35,6 @@ from .partition_values import check_model_run_in_export, check_partition_value
 from .quarantine import QUARANTINE_FILE, UNATTRIBUTED_DIR, QuarantineFiles, QuarantineRecord, unattributed_file
 from .reader import ByteRange, LineSource, gunzip, gzip_size_hint, is_gzip, split_ranges
 from .row import flatten_line, iter_runs
-from .schemas import PARTITION_COLUMN, TABLE_NAMES, TABLES
 from .sinks import BackgroundWriter, BatchConversionError, Budget, SinkSettings, TableSink, check_row, row_checker
 
 Progress = Callable[[int, int], None]

@@ -21,7 +21,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .schemas import TableSpec
+from ..schema import TableSpec
 
 Row = tuple[Any, ...]
 

@@ -28,11 +28,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ..schema import CLASSIFICATIONS
 from .classifications import walk_classifications
 from .errors import STRUCTURAL_ERRORS, FieldError, as_field_error, json_type
 from .geometry import NO_GEOMETRY, object_extra, read_geometry
 from .line_rows import LineRows, Row
-from .schemas import CLASSIFICATIONS
 from .values import unknown_fields
 
 # feature_id -> [(feature_schema_id, name, value, annotation_kind, custom_metrics) of its first object,

@@ -147,7 +147,7 @@ def test_labels_and_predictions_are_told_apart(tables: Any) -> None:
 def test_schema_version_is_written_into_every_file(tmp_path: Path, seed_export: Path) -> None:
     import pyarrow.parquet as pq
 
-    from lb_export_pipeline.flatten.schemas import METADATA_KEY, SCHEMA_VERSION
+    from lb_export_pipeline.schema import METADATA_KEY, SCHEMA_VERSION
 
     flatten_export(seed_export, tmp_path)
     files = list(tmp_path.glob("*/model_run_id=*/*.parquet"))

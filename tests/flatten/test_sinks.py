@@ -7,8 +7,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from lb_export_pipeline.flatten.schemas import RELATIONSHIPS
 from lb_export_pipeline.flatten.sinks import BackgroundWriter, Budget, SinkSettings, TableSink
+from lb_export_pipeline.schema import RELATIONSHIPS
 
 
 def _row(i: int) -> tuple[object, ...]:

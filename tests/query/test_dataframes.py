@@ -9,7 +9,7 @@ import polars as pl
 import pyarrow.dataset as ds
 
 from lb_export_pipeline.flatten import flatten_export
-from lb_export_pipeline.flatten.schemas import OBJECTS
+from lb_export_pipeline.schema import OBJECTS
 
 IMAGE_RUN = "a08c8321-3e07-06d8-43d2-a26ce0d9862c"
 

@@ -7,7 +7,7 @@ import pyarrow as pa
 from lb_export_pipeline.ddl import ddl, hive_type, trino_type
 from lb_export_pipeline.evaluation.schemas import EVALUATION_TABLES
 from lb_export_pipeline.flatten import TABLES
-from lb_export_pipeline.flatten.schemas import POINTS
+from lb_export_pipeline.schema import POINTS
 
 
 def test_type_mapping() -> None:
@@ -44,7 +44,7 @@ def test_delta_layout_registers_existing_tables() -> None:
 def test_docs_table_reference_is_current() -> None:
     from pathlib import Path
 
-    from lb_export_pipeline.flatten.schemas import schemas_markdown
+    from lb_export_pipeline.schema import schemas_markdown
 
     docs = Path(__file__).parents[2] / "docs" / "tables.md"
     assert docs.read_text() == schemas_markdown() + "\n", "regenerate with: lb-export schema > docs/tables.md"

@@ -1,5 +1,5 @@
 //! The six output tables, declared once: each declaration below yields the Arrow schema, the
-//! builders and the row the walker fills. The Python declaration (`flatten/schemas.py`) is the
+//! builders and the row the walker fills. The Python declaration (`lb_export_pipeline/schema.py`) is the
 //! product's reference; a Python test checks these schemas against it column by column.
 
 pub mod cell;

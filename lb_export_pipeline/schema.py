@@ -1,5 +1,8 @@
 """The output tables: explicit, versioned Arrow schemas with natural keys.
 
+The bottom layer: the flatten, storage, query, DDL, asset checks and Dagster definitions all read
+these declarations, and this module imports nothing of the package (tests/test_imports.py).
+
 Every table is Hive-partitioned by ``model_run_id``; that column lives in the folder name
 (``<table>/model_run_id=<id>/``), not inside the Parquet files, which is what DuckDB, Spark,
 Trino and Athena expect of a Hive layout.
@@ -293,7 +296,7 @@ TABLE_NAMES: tuple[str, ...] = tuple(TABLES)
 
 def schemas_markdown() -> str:
     """The table reference (docs/tables.md), rendered from the specs above and the evaluation tables'."""
-    from ..evaluation.schemas import EVALUATION_TABLES  # built on TableSpec, so imported here
+    from .evaluation.schemas import EVALUATION_TABLES  # built on TableSpec: imported here, not at the top
 
     out = [f"# Tables (schema version {SCHEMA_VERSION})", "",
            f"Every table is Hive-partitioned by `{PARTITION_COLUMN}` (a folder level, not a column inside the files).",
