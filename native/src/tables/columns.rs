@@ -324,6 +324,11 @@ pub struct List<C: Column> {
 }
 
 impl<C: Column> List<C> {
+    /// A cell that is not this column's list: a null list; true when the cell was null.
+    fn not_a_list(&mut self, cell: &Cell<'_>) -> bool {
+        self.base_null();
+        cell.is_null()
+    }
     pub fn close(&mut self) {
         if self.offsets.is_empty() {
             self.offsets.push(0);
@@ -531,34 +536,45 @@ list_column!(F64List, F64);
 list_column!(F64ListList, F64List);
 list_column!(Embeddings, Embedding);
 
-/// `[start, end]` frame ranges, from the pairs the walker read.
-#[derive(Default)]
-pub struct Segments(List<Segment>);
+/// A list column whose items the column reads itself from the walker's cell (`push_cell`).
+macro_rules! custom_list {
+    ($name:ident, $item:ty) => {
+        #[derive(Default)]
+        pub struct $name(List<$item>);
 
-impl Column for Segments {
-    fn data_type() -> DataType {
-        DataType::List(Arc::new(List::<Segment>::field()))
-    }
-    fn len(&self) -> usize {
-        self.0.valid.len()
-    }
-    fn truncate(&mut self, len: usize) {
-        self.0.base_truncate(len)
-    }
-    fn finish(&mut self) -> ArrayRef {
-        self.0.base_finish()
-    }
-    fn byte_size(&self) -> usize {
-        4 * self.0.offsets.len() + self.0.items.byte_size()
-    }
-    fn push_null(&mut self) {
-        self.0.base_null()
-    }
-    fn push(&mut self, cell: &Cell<'_>) -> bool {
+        impl Column for $name {
+            fn data_type() -> DataType {
+                DataType::List(Arc::new(List::<$item>::field()))
+            }
+            fn len(&self) -> usize {
+                self.0.valid.len()
+            }
+            fn truncate(&mut self, len: usize) {
+                self.0.base_truncate(len)
+            }
+            fn finish(&mut self) -> ArrayRef {
+                self.0.base_finish()
+            }
+            fn byte_size(&self) -> usize {
+                4 * self.0.offsets.len() + self.0.items.byte_size()
+            }
+            fn push_null(&mut self) {
+                self.0.base_null()
+            }
+            fn push(&mut self, cell: &Cell<'_>) -> bool {
+                self.push_cell(cell)
+            }
+        }
+    };
+}
+
+// `[start, end]` frame ranges, from the pairs the walker read.
+custom_list!(Segments, Segment);
+
+impl Segments {
+    fn push_cell(&mut self, cell: &Cell<'_>) -> bool {
         let Cell::Pairs(pairs) = cell else {
-            let null = cell.is_null();
-            self.0.base_null();
-            return null;
+            return self.0.not_a_list(cell);
         };
         let mut ok = true;
         for [s, e] in pairs {
@@ -572,34 +588,13 @@ impl Column for Segments {
     }
 }
 
-/// Frame numbers (a track's keyframes), ascending as the walker hands them.
-#[derive(Default)]
-pub struct Frames(List<I64>);
+// Frame numbers (a track's keyframes), ascending as the walker hands them.
+custom_list!(Frames, I64);
 
-impl Column for Frames {
-    fn data_type() -> DataType {
-        DataType::List(Arc::new(List::<I64>::field()))
-    }
-    fn len(&self) -> usize {
-        self.0.valid.len()
-    }
-    fn truncate(&mut self, len: usize) {
-        self.0.base_truncate(len)
-    }
-    fn finish(&mut self) -> ArrayRef {
-        self.0.base_finish()
-    }
-    fn byte_size(&self) -> usize {
-        4 * self.0.offsets.len() + self.0.items.byte_size()
-    }
-    fn push_null(&mut self) {
-        self.0.base_null()
-    }
-    fn push(&mut self, cell: &Cell<'_>) -> bool {
+impl Frames {
+    fn push_cell(&mut self, cell: &Cell<'_>) -> bool {
         let Cell::Frames(frames) = cell else {
-            let null = cell.is_null();
-            self.0.base_null();
-            return null;
+            return self.0.not_a_list(cell);
         };
         let mut ok = true;
         for f in frames {
@@ -616,34 +611,13 @@ impl Column for Frames {
     }
 }
 
-/// Metadata fields: a non-string `value` is stored as its JSON text.
-#[derive(Default)]
-pub struct MetadataFields(List<MetadataField>);
+// Metadata fields: a non-string `value` is stored as its JSON text.
+custom_list!(MetadataFields, MetadataField);
 
-impl Column for MetadataFields {
-    fn data_type() -> DataType {
-        DataType::List(Arc::new(List::<MetadataField>::field()))
-    }
-    fn len(&self) -> usize {
-        self.0.valid.len()
-    }
-    fn truncate(&mut self, len: usize) {
-        self.0.base_truncate(len)
-    }
-    fn finish(&mut self) -> ArrayRef {
-        self.0.base_finish()
-    }
-    fn byte_size(&self) -> usize {
-        4 * self.0.offsets.len() + self.0.items.byte_size()
-    }
-    fn push_null(&mut self) {
-        self.0.base_null()
-    }
-    fn push(&mut self, cell: &Cell<'_>) -> bool {
+impl MetadataFields {
+    fn push_cell(&mut self, cell: &Cell<'_>) -> bool {
         let Cell::Json(Node::Arr(items)) = cell else {
-            let null = cell.is_null();
-            self.0.base_null();
-            return null;
+            return self.0.not_a_list(cell);
         };
         let mut ok = true;
         let mut text = String::new();
@@ -670,34 +644,13 @@ impl Column for MetadataFields {
     }
 }
 
-/// Embeddings: `{id, name, dimensions, is_custom, values: [{value: [...]}]}` -> `vectors`.
-#[derive(Default)]
-pub struct EmbeddingList(List<Embedding>);
+// Embeddings: `{id, name, dimensions, is_custom, values: [{value: [...]}]}` -> `vectors`.
+custom_list!(EmbeddingList, Embedding);
 
-impl Column for EmbeddingList {
-    fn data_type() -> DataType {
-        DataType::List(Arc::new(List::<Embedding>::field()))
-    }
-    fn len(&self) -> usize {
-        self.0.valid.len()
-    }
-    fn truncate(&mut self, len: usize) {
-        self.0.base_truncate(len)
-    }
-    fn finish(&mut self) -> ArrayRef {
-        self.0.base_finish()
-    }
-    fn byte_size(&self) -> usize {
-        4 * self.0.offsets.len() + self.0.items.byte_size()
-    }
-    fn push_null(&mut self) {
-        self.0.base_null()
-    }
-    fn push(&mut self, cell: &Cell<'_>) -> bool {
+impl EmbeddingList {
+    fn push_cell(&mut self, cell: &Cell<'_>) -> bool {
         let Cell::Json(Node::Arr(items)) = cell else {
-            let null = cell.is_null();
-            self.0.base_null();
-            return null;
+            return self.0.not_a_list(cell);
         };
         let mut ok = true;
         for e in items.iter() {
