@@ -115,13 +115,15 @@ def test_materialize_a_raw_export_in_the_browser_and_its_tables_follow(stack: St
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.goto(f"{stack.url}/assets/labelbox/raw_export")
             page.get_by_role("button", name="Materialize").first.click()
-            dialog = page.get_by_role("dialog").filter(has_text="Launch runs to materialize labelbox / raw_export")
-            dialog.get_by_text("Select a partition or create one").click()
+            # Blueprint nests role=dialog elements (the dialog and its popovers): locate by text, not by role.
+            expect(page.get_by_text("Launch runs to materialize labelbox / raw_export").first).to_be_visible()
+            page.get_by_text("Select a partition or create one").first.click()
             page.get_by_placeholder("Filter partitions").fill(run.id[:8])
-            page.locator("span", has_text=run.id).click()
+            page.locator("span", has_text=run.id).first.click()
             page.keyboard.press("Escape")
-            dialog.get_by_role("button", name="Launch 1 run").click()
-            expect(dialog).to_be_hidden()
+            launch = page.get_by_role("button", name="Launch 1 run")
+            launch.click()
+            expect(launch).to_have_count(0)
 
             raw = wait_for("raw_export to materialize",
                            lambda: _materialized(stack, "raw_export", run.id, clicked), 120)
