@@ -28,6 +28,7 @@ import os
 import re
 import shutil
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -181,6 +182,16 @@ def _is_transaction(path: Path) -> bool:
         return False
 
 
+def _moved_aside(folder: Path) -> Iterator[Path]:
+    """The partition folders (``<column>=<value>``) a transaction moved aside, at whatever depth it
+    replaced them: ``<table>/<column>=<value>`` for tables, ``<column>=<value>`` for a raw landing."""
+    for path in sorted(folder.iterdir()):
+        if "=" in path.name:
+            yield path
+        elif path.is_dir() and not path.is_symlink():
+            yield from _moved_aside(path)
+
+
 def recover(out: Path) -> list[Path]:
     """Repair what dead transactions left: restore any partition moved aside but not replaced,
     then delete their staging folders. Returns the partitions restored.
@@ -199,13 +210,11 @@ def recover(out: Path) -> list[Path]:
             except BlockingIOError:
                 continue  # a live flatten owns it
             old = txn / "old"
-            if old.is_dir():
-                for table in old.iterdir():
-                    for part in table.iterdir():
-                        target = out / table.name / part.name
-                        if not target.exists():
-                            os.rename(part, target)
-                            restored.append(target)
+            for part in _moved_aside(old) if old.is_dir() else []:
+                target = out / part.relative_to(old)
+                if not target.exists():
+                    os.rename(part, target)
+                    restored.append(target)
             shutil.rmtree(txn, ignore_errors=True)
         lock_path.unlink(missing_ok=True)
     return restored
