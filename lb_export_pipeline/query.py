@@ -33,7 +33,11 @@ def tables_present(root: str | os.PathLike[str]) -> list[str]:
     """The tables that have at least one partition under ``root``."""
     if is_remote(root):
         return [name for name in TABLES if delta_dataset(join(root, name)) is not None]
-    return [name for name in TABLES if any(Path(root, name).glob(f"{PARTITION_COLUMN}=*/*.parquet"))]
+    return [name for name in TABLES if _has_partitions(root, name)]
+
+
+def _has_partitions(root: str | os.PathLike[str], table: str) -> bool:
+    return any(Path(root, table).glob(f"{PARTITION_COLUMN}=*/*.parquet"))
 
 
 def create_views(con: duckdb.DuckDBPyConnection, root: str | os.PathLike[str]) -> list[str]:
@@ -47,7 +51,7 @@ def create_views(con: duckdb.DuckDBPyConnection, root: str | os.PathLike[str]) -
                 con.register(f"__delta_{name}", dataset)
                 con.execute(f'CREATE OR REPLACE VIEW "{name}" AS SELECT * FROM "__delta_{name}"')
                 continue
-        elif any(Path(root, name).glob(f"{PARTITION_COLUMN}=*/*.parquet")):
+        elif _has_partitions(root, name):
             con.execute(
                 f"""CREATE OR REPLACE VIEW "{name}" AS SELECT * FROM read_parquet(
                     {sql_string(table_glob(root, name))}, hive_partitioning = true, union_by_name = true,

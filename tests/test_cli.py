@@ -78,7 +78,7 @@ def test_flatten_refuses_a_json_array_in_one_line(tmp_path: Path) -> None:
 
 
 def test_sql_examples_and_the_interactive_shell(tmp_path: Path, seed_export: Path) -> None:
-    from lb_export_pipeline.examples import EXAMPLES
+    from lb_export_pipeline.cli.examples import EXAMPLES
 
     runner = CliRunner()
     assert runner.invoke(main, ["flatten", str(seed_export), "--out", str(tmp_path / "t")]).exit_code == 0
@@ -126,7 +126,7 @@ def test_emulator_command_serves_what_it_lists(tmp_path: Path) -> None:
 
 
 def test_sql_examples_limit_every_answer_to_ten_rows(tmp_path: Path, seed_export: Path, duck: Any) -> None:
-    from lb_export_pipeline.examples import EXAMPLES, limited
+    from lb_export_pipeline.cli.examples import EXAMPLES, limited
 
     runner = CliRunner()
     assert runner.invoke(main, ["flatten", str(seed_export), "--out", str(tmp_path / "t")]).exit_code == 0

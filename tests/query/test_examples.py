@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from lb_export_pipeline.cli.examples import EXAMPLES
 from lb_export_pipeline.defs import DuckDBTablesResource
 from lb_export_pipeline.emulator import synthetic
-from lb_export_pipeline.examples import EXAMPLES
 from lb_export_pipeline.flatten import flatten_export
 
 
