@@ -140,6 +140,13 @@ fn walk_line(raw: &[u8], n: u64, opts: &WalkOptions, out: &mut ChunkOutput, aren
     };
     let node = match parse_line(text, arena) {
         Ok(node) => node,
+        Err(e) if e.to_string().starts_with(crate::json::DEPTH_ERROR) => {
+            let limit = crate::json::DEPTH_LIMIT;
+            return refuse(
+                out,
+                format!("nested more than {limit} levels deep, the JSON parser's limit ({e})"),
+            );
+        }
         Err(e) => return refuse(out, format!("not valid JSON ({e})")),
     };
     match flatten_line(&node, n as i64, opts, out, tx) {
