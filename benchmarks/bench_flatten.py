@@ -3,13 +3,18 @@
     .venv/bin/python benchmarks/bench_flatten.py [--sizes 100,1000] [--out benchmarks/results/flatten.md]
 
 For each size (MB) a deterministic export is generated once (all media kinds, nested
-classifications, long videos, 1-2 runs per row) into benchmarks/data/, then each contender runs in
-its own process while its peak RSS (process tree) is sampled:
+classifications, long videos, 1-2 runs per row) into benchmarks/data/, with its gzip copy (level 1,
+as the raw landing writes it); then each contender runs in its own process while its peak RSS
+(process tree) is sampled:
 
-* floor:       orjson.loads of every line, nothing else
-* naive:       json + a straightforward recursive walk into lists of dicts + pandas DataFrames -> Parquet
-* flatten x1:  lb-export's flatten_export, one process
-* flatten x2:  the same with two worker processes
+* floor:            orjson.loads of every line of the plain file, nothing else (one core)
+* naive:            json + a recursive walk into lists of dicts + pandas DataFrames -> Parquet
+* flatten, 1 core:  flatten_export with one walker thread, the process pinned to one core
+                    (its reader and encoder threads share that core)
+* flatten, 2 cores: two walker threads, both cores
+* the same two on the gzip file
+* Dagster path:     what the tables asset runs, from the gzip raw landing with the model run id and
+                    its splits, pinned to one core
 """
 
 from __future__ import annotations
@@ -29,12 +34,13 @@ HERE = Path(__file__).parent
 DATA = HERE / "data"
 
 FLOOR = """
-import orjson, sys
+import orjson, sys, time
+started = time.perf_counter()
 n = 0
 with open(sys.argv[1], 'rb') as f:
     for line in f:
         orjson.loads(line); n += 1
-print(n)
+print(n, time.perf_counter() - started)
 """
 
 NAIVE = """
@@ -71,11 +77,17 @@ print(len(rows))
 """
 
 FLATTEN = """
-import sys, shutil
+import json, os, sys
+cores, workers = int(sys.argv[3]), int(sys.argv[4])
+if cores == 1:
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # before any thread starts: they inherit it
 from lb_export_pipeline.flatten import flatten_export
-r = flatten_export(sys.argv[1], sys.argv[2], workers=int(sys.argv[3]))
-print(r.lines, r.workers, r.quarantined, sum(r.rows.values()))
+run_id = sys.argv[5] if len(sys.argv) > 5 else None
+splits = json.loads(open(sys.argv[6]).read()) if len(sys.argv) > 6 else None
+r = flatten_export(sys.argv[1], sys.argv[2], workers=workers, model_run_id=run_id, splits=splits)
+print(r.lines, r.workers, r.quarantined, sum(r.rows.values()), r.seconds)
 """
+RUN = (11, 0, 0)  # the model run every generated row has (others appear in some rows)
 
 
 def generate(size_mb: int) -> Path:
@@ -101,6 +113,31 @@ def generate(size_mb: int) -> Path:
     os.replace(tmp, path)
     print(f"generated {path.name}: {written / 1e6:,.0f} MB, {index:,} rows in {time.perf_counter() - started:.0f}s")
     return path
+
+
+def gzipped(path: Path) -> Path:
+    """The export's gzip copy, level 1 as the raw landing writes it."""
+    import gzip
+    import shutil
+
+    target = path.with_suffix(".ndjson.gz")
+    if not target.exists() or target.stat().st_mtime < path.stat().st_mtime:
+        with open(path, "rb") as src, gzip.GzipFile(target.with_suffix(".tmp"), "wb", compresslevel=1, mtime=0) as dst:
+            shutil.copyfileobj(src, dst, 1 << 22)
+        os.replace(target.with_suffix(".tmp"), target)
+    return target
+
+
+def splits_file(path: Path) -> Path:
+    """data_row_id -> split for the benchmark's run, as the raw landing's splits.json holds them."""
+    import orjson
+
+    target = path.with_suffix(".splits.json")
+    if not target.exists():
+        with open(path, "rb") as f:
+            ids = [orjson.loads(line)["data_row"]["id"] for line in f]
+        target.write_bytes(orjson.dumps({i: ("TRAINING", "VALIDATION", "TEST")[n % 3] for n, i in enumerate(ids)}))
+    return target
 
 
 def first_lines(mb: int) -> tuple[list[bytes], int]:
@@ -133,7 +170,9 @@ def measure(label: str, code: str, *args: str) -> dict[str, float | str]:
     seconds = time.perf_counter() - started
     if proc.returncode != 0:
         raise RuntimeError(f"{label} failed: {err.decode()[-2000:]}")
-    return {"label": label, "seconds": seconds, "peak_one_mb": peak_one / 1e6, "peak_tree_mb": peak_tree / 1e6,
+    # Timed inside the process (its last printed number): interpreter start and imports are left out.
+    work = float(out.decode().split()[-1]) if label != "naive: json + pandas" else seconds
+    return {"label": label, "seconds": work, "wall_seconds": seconds, "peak_one_mb": peak_one / 1e6, "peak_tree_mb": peak_tree / 1e6,
             "output": out.decode().strip()}
 
 
@@ -141,7 +180,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="100,1000", help="export sizes in MB")
     parser.add_argument("--out", default=str(HERE / "results" / "flatten.md"))
-    parser.add_argument("--skip-naive-above", type=int, default=1000, help="skip the naive run above this size")
+    parser.add_argument("--skip-naive-above", type=int, default=100, help="skip the naive run above this size")
     args = parser.parse_args()
     results = []
     for size in [int(s) for s in args.sizes.split(",")]:
@@ -152,27 +191,37 @@ def main() -> None:
             naive_out = DATA / "naive-out"
             naive_out.mkdir(exist_ok=True)
             runs.append(measure("naive: json + pandas", NAIVE, str(path), str(naive_out)))
-        for workers in (1, 2):
-            out = DATA / f"flatten-out-{workers}"
-            runs.append(measure(f"lb-export flatten, {workers} process{'es' if workers > 1 else ''}",
-                                FLATTEN, str(path), str(out), str(workers)))
+        gz = gzipped(path)
+        from lb_export_pipeline.emulator import synthetic
+
+        run_id = synthetic.run_ref(*RUN).run_id
+        contenders = [
+            ("flatten, plain, 1 core", path, 1, 1, []),
+            ("flatten, plain, 2 cores", path, 2, 2, []),
+            ("flatten, gzip, 1 core", gz, 1, 1, []),
+            ("flatten, gzip, 2 cores", gz, 2, 2, []),
+            ("Dagster path: gzip + run id + splits, 1 core", gz, 1, 1, [run_id, str(splits_file(path))]),
+        ]
+        for label, source, cores, workers, extra in contenders:
+            out = DATA / "flatten-out"
+            runs.append(measure(label, FLATTEN, str(source), str(out), str(cores), str(workers), *extra))
         floor = mb / float(runs[0]["seconds"])
         for r in runs:
             rate = mb / float(r["seconds"])
             r.update(size_mb=round(mb), mb_s=rate, ratio=rate / floor)
             results.append(r)
-            print(f"{mb:7.0f} MB  {r['label']:<36} {rate:7.1f} MB/s  {rate / floor:5.2f}x floor  "
-                  f"peak RSS {r['peak_one_mb']:6.0f} MB/process, {r['peak_tree_mb']:6.0f} MB total")
+            print(f"{mb:7.0f} MB  {r['label']:<46} {rate:7.1f} MB/s  {rate / floor:5.2f}x floor  "
+                  f"peak RSS {r['peak_tree_mb']:6.0f} MB", flush=True)
     lines = [
         f"Measured {time.strftime('%Y-%m-%d')} on {platform.machine()}, {psutil.cpu_count()} cores, "
         f"Python {platform.python_version()}; command: `.venv/bin/python benchmarks/bench_flatten.py "
         f"--sizes {args.sizes}`", "",
-        "| export | contender | MB/s | x floor | peak RSS per process | peak RSS, all processes |",
-        "|---:|---|---:|---:|---:|---:|",
+        "| export | contender | MB/s | x floor | peak RSS |",
+        "|---:|---|---:|---:|---:|",
     ]
     for r in results:
         lines.append(f"| {r['size_mb']} MB | {r['label']} | {float(r['mb_s']):.1f} | {float(r['ratio']):.2f} | "
-                     f"{float(r['peak_one_mb']):.0f} MB | {float(r['peak_tree_mb']):.0f} MB |")
+                     f"{float(r['peak_tree_mb']):.0f} MB |")
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text("\n".join(lines) + "\n")
     Path(args.out).with_suffix(".json").write_text(json.dumps(results, indent=1))

@@ -44,7 +44,7 @@ LB_EXPORT_ROOT = Setting("LB_EXPORT_ROOT", "folder or object-store URI of the ra
 LB_MODEL_IDS = Setting("LB_MODEL_IDS", "models whose runs the sensor follows (comma-separated; empty: all)")
 LB_MODEL_RUN_IDS = Setting("LB_MODEL_RUN_IDS", "or exactly these model runs (comma-separated)")
 LB_REEXPORT_CRON = Setting("LB_REEXPORT_CRON", "cron of the re-export schedule", "0 3 * * *")
-LB_FLATTEN_WORKERS = Setting("LB_FLATTEN_WORKERS", "processes that flatten one large export", "1")
+LB_FLATTEN_WORKERS = Setting("LB_FLATTEN_WORKERS", "threads that walk one export's lines in the flatten", "1")
 
 SETTINGS: tuple[Setting, ...] = (LABELBOX_API_KEY, LABELBOX_ENDPOINT, LB_EXPORT_ROOT, LB_MODEL_IDS,
                                  LB_MODEL_RUN_IDS, LB_REEXPORT_CRON, LB_FLATTEN_WORKERS)

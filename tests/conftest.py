@@ -148,8 +148,8 @@ def make_client(server: Any, api_key: str = "test-key-1234", **retry: Any) -> An
 
 @pytest.fixture(scope="session")
 def large_gzip(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """~70 MB of NDJSON (the fixture's lines repeated), gzip: large enough that two workers share it
-    through a decompressed copy in TMPDIR (the CLI splits from 32 MB per process)."""
+    """~70 MB of NDJSON (the fixture's lines repeated), gzip: a flatten of it runs long enough to be
+    signalled midway."""
     import gzip
 
     path = tmp_path_factory.mktemp("large") / "large.ndjson.gz"

@@ -53,16 +53,16 @@ def _left(stdout: str) -> str:
     return stdout.rsplit("LEFT:", 1)[1].strip()
 
 
-def test_a_full_tmpdir_is_a_full_disk_not_a_damaged_gzip(tmp_path: Path, large_gzip: Path) -> None:
+def test_a_gzip_flatten_on_two_threads_needs_no_space_in_tmpdir(tmp_path: Path, large_gzip: Path) -> None:
+    # Two walkers share a gzip export without a decompressed copy: a 64 KB TMPDIR is enough.
     mnt = tmp_path / "mnt"
     status, stdout, stderr = _in_mount(
-        tmp_path, "size=1m", f"{CLI} flatten {large_gzip} --out {tmp_path / 'tables'} --workers 2",
+        tmp_path, "size=64k", f"{CLI} flatten {large_gzip} --out {tmp_path / 'tables'} --workers 2",
         env={"TMPDIR": str(mnt)})
-    line = _error_line(stderr)
-    assert status == 1
-    assert line.startswith(f"Error: {mnt}/lb-flatten-src-") and "/export.ndjson: No space left on device" in line
-    assert "TMPDIR" in line and "damaged" not in stderr
-    assert _left(stdout) == ""  # the partial copy is removed
+    assert status == 0, stderr
+    words = " ".join(stdout.split())  # rich may wrap the summary's title
+    assert "(10,000 lines," in words and "2 threads)" in words
+    assert _left(stdout) == ""  # nothing written to TMPDIR
 
 
 def test_a_full_out_disk_names_where_it_was_writing(tmp_path: Path) -> None:

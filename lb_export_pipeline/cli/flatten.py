@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import errno
 import os
-import tempfile
 from pathlib import Path
 
 import click
 from rich.table import Table
 
-from .main import console, describe_os_error, out_console, writing_under
+from .main import console, out_console, writing_under
 
 
 @click.command()
 @click.argument("export", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--out", "out", required=True, help="Tables root: a folder (or an object-store URI).")
 @click.option("--workers", default=0, show_default=True,
-              help="Processes to split a large plain file across; 0: one per CPU core (a file under 32 MB "
-                   "per process uses fewer).")
+              help="Threads that walk the export's lines (plain or gzip); 0: one per CPU core.")
 @click.option("--model-run-id", default=None, help="Write only this model run (and attribute run-less rows to it).")
 def flatten(export: Path, out: str, workers: int, model_run_id: str | None) -> None:
     """Flatten a downloaded export file into tables under --out."""
@@ -37,13 +34,8 @@ def flatten(export: Path, out: str, workers: int, model_run_id: str | None) -> N
             result = flatten_export(export, out, workers=workers, model_run_id=model_run_id, progress=advance)
     except (NotNdjsonError, CorruptGzipError, InvalidPartitionValue, ModelRunNotInExport) as error:
         raise click.ClickException(str(error)) from None
-    except OSError as error:
-        if error.errno == errno.ENOSPC and str(error.filename or "").startswith(tempfile.gettempdir()):
-            raise click.ClickException(f"{describe_os_error(error)}: workers sharing a gzip export read a decompressed "
-                                       "copy in TMPDIR; point TMPDIR at a larger disk or pass --workers 1") from None
-        raise
     table = Table(title=f"{export.name} -> {out}  ({result.lines:,} lines, {result.seconds:.1f}s, "
-                        f"{result.workers} process{'es' if result.workers > 1 else ''})")
+                        f"{result.workers} thread{'s' if result.workers > 1 else ''})")
     table.add_column("model_run_id", no_wrap=True)
     for name in result.rows:
         table.add_column(name, justify="right")

@@ -5,7 +5,8 @@ from .errors import FieldError, ProjectExportError
 from .partition_values import InvalidPartitionValue, ModelRunNotInExport, check_partition_value
 from .quarantine import QUARANTINE_FILE, read_quarantine
 from .reader import CorruptGzipError, NotNdjsonError
-from .runner import FlattenResult, PartitionResult, flatten_export
+from .result import FlattenResult, PartitionResult
+from .runner import flatten_export
 
 __all__ = [
     "PARTITION_COLUMN",

@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::ffi::CStr;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use arrow_array::ffi::{FFI_ArrowArray, FFI_ArrowSchema};
@@ -19,7 +19,7 @@ use pyo3::exceptions::{PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyCapsule, PyDict, PyList, PyTuple};
 
-use crate::reader::ReadError;
+use crate::reader::{BlockReader, ReadError};
 use crate::scan::{Next, Scan, ScanChunk, ScanOptions};
 use crate::tables::{table_schemas, TABLE_NAMES};
 use crate::walk::WalkOptions;
@@ -27,14 +27,16 @@ use crate::walk::WalkOptions;
 // Declared once, in Python, where callers catch them.
 pyo3::import_exception!(lb_export_pipeline.flatten.reader, NotNdjsonError);
 pyo3::import_exception!(lb_export_pipeline.flatten.reader, CorruptGzipError);
+pyo3::import_exception!(lb_export_pipeline.flatten.errors, ProjectExportError);
 
 const SCHEMA_CAPSULE: &CStr = c"arrow_schema";
 const ARRAY_CAPSULE: &CStr = c"arrow_array";
 
-fn read_error(e: ReadError) -> PyErr {
+fn read_error(e: ReadError, path: &Path) -> PyErr {
     match e {
         ReadError::NotNdjson(m) => NotNdjsonError::new_err(m),
         ReadError::CorruptGzip(m) => CorruptGzipError::new_err(m),
+        ReadError::ProjectExport(m) => ProjectExportError::new_err(format!("{}: {m}", path.display())),
         ReadError::Io(e) => PyOSError::new_err(e.to_string()),
     }
 }
@@ -94,6 +96,7 @@ impl Schema {
 /// A flatten of one export file running on threads of this process.
 #[pyclass(module = "lb_export_pipeline._native")]
 struct Scanner {
+    path: PathBuf,
     scan: Option<Scan>,
     /// Progress when the scan ended (the threads are gone by then).
     last_progress: (u64, u64),
@@ -118,8 +121,13 @@ impl Scanner {
             flush_bytes,
             walk: WalkOptions { only_model_run, splits },
         };
-        let scan = py.detach(|| guarded("the export reader", || Scan::start(&path, options).map_err(read_error)))?;
+        let scan = py.detach(|| {
+            guarded("the export reader", || {
+                Scan::start(&path, options).map_err(|e| read_error(e, &path))
+            })
+        })?;
         Ok(Scanner {
+            path,
             scan: Some(scan),
             last_progress: (0, 0),
         })
@@ -132,7 +140,12 @@ impl Scanner {
             return Ok(None);
         };
         let wait = Duration::from_secs_f64(timeout.max(0.0));
-        let next = py.detach(|| guarded("the native flatten", || scan.next_chunk(wait).map_err(read_error)));
+        let path = &self.path;
+        let next = py.detach(|| {
+            guarded("the native flatten", || {
+                scan.next_chunk(wait).map_err(|e| read_error(e, path))
+            })
+        });
         match next {
             Ok(Next::Chunk(chunk)) => chunk_to_python(py, *chunk).map(Some),
             Ok(Next::Waiting) => Ok(None),
@@ -194,6 +207,24 @@ fn chunk_to_python(py: Python<'_>, chunk: ScanChunk) -> PyResult<Bound<'_, PyTup
     (chunk.worker, chunk.lines, partitions, quarantine, skipped).into_pyobject(py)
 }
 
+/// Reads `path` as the walkers would get it (gzip decompressed) without walking it:
+/// (input bytes, decompressed bytes, lines). The read stage of the benchmarks.
+#[pyfunction]
+fn read_only(py: Python<'_>, path: PathBuf) -> PyResult<(u64, u64, u64)> {
+    py.detach(|| {
+        guarded("the export reader", || {
+            let mut reader = BlockReader::open(&path, 1 << 20).map_err(|e| read_error(e, &path))?;
+            let (mut input, mut output, mut lines) = (0, 0, 0);
+            while let Some(block) = reader.next_block().map_err(|e| read_error(e, &path))? {
+                input += block.input_bytes;
+                output += block.data.len() as u64;
+                lines += memchr::memchr_iter(b'\n', &block.data).count() as u64;
+            }
+            Ok((input, output, lines))
+        })
+    })
+}
+
 /// The six tables' schemas as the native core builds them, in TABLE_NAMES order.
 #[pyfunction(name = "table_schemas")]
 fn py_table_schemas(py: Python<'_>) -> PyResult<Vec<Bound<'_, Schema>>> {
@@ -212,5 +243,6 @@ fn native_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Schema>()?;
     m.add_class::<Scanner>()?;
     m.add_function(wrap_pyfunction!(py_table_schemas, m)?)?;
+    m.add_function(wrap_pyfunction!(read_only, m)?)?;
     Ok(())
 }

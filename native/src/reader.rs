@@ -35,13 +35,15 @@ pub enum ReadError {
     NotNdjson(String),
     /// A gzip export ends early or is damaged (an interrupted download).
     CorruptGzip(String),
+    /// A line is a project export's row: the whole file is of another kind (the caller names it).
+    ProjectExport(String),
     Io(io::Error),
 }
 
 impl fmt::Display for ReadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ReadError::NotNdjson(m) | ReadError::CorruptGzip(m) => f.write_str(m),
+            ReadError::NotNdjson(m) | ReadError::CorruptGzip(m) | ReadError::ProjectExport(m) => f.write_str(m),
             ReadError::Io(e) => write!(f, "{e}"),
         }
     }

@@ -166,6 +166,7 @@ impl Drop for Scan {
 fn spawn<F: FnOnce() + Send + 'static>(name: &str, f: F) -> JoinHandle<()> {
     std::thread::Builder::new()
         .name(name.to_string())
+        .stack_size(64 << 20) // lines nested up to the JSON depth limit recurse that deep (reserved, not used)
         .spawn(f)
         .expect("cannot start a thread")
 }
@@ -232,7 +233,7 @@ fn walk_blocks_unguarded(
         walk_chunk(&block.data, block.first_line, walk, &mut out);
         if let Some(r) = out.refused.take() {
             // A project export row: the whole file is of another kind (Python's ProjectExportError).
-            let error = ReadError::NotNdjson(format!("line {} is {}", r.line, r.reason));
+            let error = ReadError::ProjectExport(format!("line {} is {}", r.line, r.reason));
             let _ = send_unless_cancelled(chunks, Message::Failed(error), cancel);
             return;
         }

@@ -68,7 +68,7 @@ def test_crash_while_writing_leaves_the_old_partition(tmp_path: Path, seed_expor
     def crash(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("killed mid-write")
 
-    monkeypatch.setattr(runner_module, "_commit", crash)
+    monkeypatch.setattr(runner_module, "publish", crash)
     with pytest.raises(RuntimeError, match="killed mid-write"):
         flatten_export(seed_export, out)
     assert sorted(duck(out).execute("select * from classifications").fetchall(), key=repr) == before

@@ -9,7 +9,7 @@
 mod parse;
 mod write;
 
-pub use parse::parse_line;
+pub use parse::{parse_line, DEPTH_ERROR, DEPTH_LIMIT};
 pub use write::{write_float, write_json, write_str};
 
 /// A JSON value of one line. Integers that fit neither i64 nor u64 are floats, as orjson reads them.

@@ -13,13 +13,29 @@ use super::Node;
 /// Parse one line (without its newline) into `arena`. The error text is serde_json's.
 pub fn parse_line<'a>(line: &'a str, arena: &'a Bump) -> Result<Node<'a>, serde_json::Error> {
     let mut de = serde_json::Deserializer::from_str(line);
-    let node = Seed(arena).deserialize(&mut de)?;
+    de.disable_recursion_limit(); // Seed counts the depth itself, to orjson's limit (serde_json stops at 128)
+    let node = Seed(arena, 0).deserialize(&mut de)?;
     de.end()?;
     Ok(node)
 }
 
+/// Arrays and objects nested deeper than this are refused, as orjson (the Python side) refuses them.
+pub const DEPTH_LIMIT: u32 = 1024;
+/// What a line nested past `DEPTH_LIMIT` is told (the walker words it as the Python side does).
+pub const DEPTH_ERROR: &str = "depth limit exceeded";
+
+/// Reads one value into the arena; the second field is how deep the value sits.
 #[derive(Clone, Copy)]
-struct Seed<'a>(&'a Bump);
+struct Seed<'a>(&'a Bump, u32);
+
+impl<'a> Seed<'a> {
+    fn deeper<E: de::Error>(self) -> Result<Seed<'a>, E> {
+        if self.1 >= DEPTH_LIMIT {
+            return Err(E::custom(DEPTH_ERROR));
+        }
+        Ok(Seed(self.0, self.1 + 1))
+    }
+}
 
 impl<'de: 'a, 'a> DeserializeSeed<'de> for Seed<'a> {
     type Value = Node<'a>;
@@ -56,16 +72,18 @@ impl<'de: 'a, 'a> Visitor<'de> for Seed<'a> {
         Ok(Node::Str(self.0.alloc_str(v)))
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node<'a>, A::Error> {
+        let inner = self.deeper()?;
         let mut items = BumpVec::with_capacity_in(seq.size_hint().unwrap_or(0), self.0);
-        while let Some(item) = seq.next_element_seed(self)? {
+        while let Some(item) = seq.next_element_seed(inner)? {
             items.push(item);
         }
         Ok(Node::Arr(items.into_bump_slice()))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node<'a>, A::Error> {
+        let inner = self.deeper()?;
         let mut fields: BumpVec<'a, (&'a str, Node<'a>)> = BumpVec::new_in(self.0);
         while let Some(k) = map.next_key_seed(KeySeed(self.0))? {
-            let v = map.next_value_seed(self)?;
+            let v = map.next_value_seed(inner)?;
             fields.push((k, v));
         }
         dedupe(&mut fields);

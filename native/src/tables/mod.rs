@@ -237,6 +237,16 @@ impl BadColumn {
         let schema = &table_schemas()[self.table];
         format!("{}.{}", TABLE_NAMES[self.table], schema.field(self.column).name())
     }
+
+    /// The column's Arrow type, as pyarrow prints it (`double`, `int64`), for a quarantine reason.
+    pub fn type_name(&self) -> String {
+        let schema = &table_schemas()[self.table];
+        match schema.field(self.column).data_type() {
+            arrow_schema::DataType::Float64 => "double".to_string(),
+            arrow_schema::DataType::Utf8 => "string".to_string(),
+            other => other.to_string().to_lowercase(),
+        }
+    }
 }
 
 /// The builders of the six tables of one partition.

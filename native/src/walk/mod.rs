@@ -140,6 +140,13 @@ fn walk_line(raw: &[u8], n: u64, opts: &WalkOptions, out: &mut ChunkOutput, aren
     };
     let node = match parse_line(text, arena) {
         Ok(node) => node,
+        Err(e) if e.to_string().starts_with(crate::json::DEPTH_ERROR) => {
+            let limit = crate::json::DEPTH_LIMIT;
+            return refuse(
+                out,
+                format!("nested more than {limit} levels deep, the JSON parser's limit ({e})"),
+            );
+        }
         Err(e) => return refuse(out, format!("not valid JSON ({e})")),
     };
     match flatten_line(&node, n as i64, opts, out, tx) {
@@ -147,7 +154,8 @@ fn walk_line(raw: &[u8], n: u64, opts: &WalkOptions, out: &mut ChunkOutput, aren
         Ok(Some(bad)) => {
             tx.rollback(out);
             let name = bad.name();
-            let reason = format!("column {name}: a value this column's type cannot hold");
+            let kind = bad.type_name();
+            let reason = format!("column {name}: the value does not fit the column's type ({kind})");
             quarantine(out, n, raw, FieldError::new(name, reason), runs_named_by(&node, opts));
         }
         Err(LineError::Field(e)) => {

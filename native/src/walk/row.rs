@@ -124,7 +124,7 @@ pub fn check_partition_value(value: &str) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!(
-            "invalid model_run_id {value:?}: a partition value must be 1-200 characters of letters, digits, \
+            "invalid model_run_id '{value}': a partition value must be 1-200 characters of letters, digits, \
              '_', '-' or '.', and not start with '.' (Labelbox ids always are)"
         ))
     }
@@ -232,7 +232,13 @@ pub fn line_head<'n>(obj: &'n Node<'n>, line: i64) -> Walk<(LineHead<'n>, Extra)
         .ok_or_else(|| FieldError::new("data_row", "missing, or not an object"))?;
     let data_row_id = match dr.get("id") {
         Some(Node::Str(s)) if !s.is_empty() => s,
-        _ => return Err(FieldError::new("data_row.id", "missing or empty")),
+        None | Some(Node::Null) | Some(Node::Str(_)) => return Err(FieldError::new("data_row.id", "missing or empty")),
+        Some(other) => {
+            let mut shown = String::new();
+            super::values::py_repr(other, &mut shown);
+            let problem = format!("expected a string, got {} ({shown})", other.json_type());
+            return Err(FieldError::new("data_row.id", problem));
+        }
     };
     let details = or_empty(dr.get("details"));
     let media = or_empty(obj.get("media_attributes"));

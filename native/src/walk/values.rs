@@ -229,7 +229,7 @@ pub fn py_str(v: Option<&Node<'_>>, out: &mut String) {
 }
 
 /// Python's `repr` of a parsed JSON value.
-fn py_repr(v: &Node<'_>, out: &mut String) {
+pub(crate) fn py_repr(v: &Node<'_>, out: &mut String) {
     match v {
         Node::Null => out.push_str("None"),
         Node::Bool(true) => out.push_str("True"),
