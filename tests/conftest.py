@@ -56,6 +56,19 @@ def write_lines(path: Path, lines: list[bytes | str | dict[str, Any]]) -> Path:
     return path
 
 
+def refusal(folder: Path, line: dict[str, Any]) -> str:
+    """Flatten one line that must be quarantined; returns its one quarantine record as
+    ``<field>: <reason>`` (the field path in JSON terms)."""
+    from lb_export_pipeline.flatten import flatten_export, read_quarantine
+
+    folder.mkdir(parents=True, exist_ok=True)
+    result = flatten_export(write_lines(folder / "refused.ndjson", [line]), folder / "tables")
+    paths = [p.quarantine_path for p in result.partitions.values()] + [result.unattributed_path]
+    (record,) = [r for p in paths if p is not None for r in read_quarantine(p)]  # type: ignore[arg-type]
+    assert record["line"] == 1
+    return f"{record['field']}: {record['reason']}" if record["field"] else str(record["reason"])
+
+
 def seed_rows() -> list[dict[str, Any]]:
     return [orjson.loads(line) for line in SEED_EXPORT.read_bytes().splitlines()]
 

@@ -1,7 +1,7 @@
 """Streaming flattener: Labelbox model-run export NDJSON -> Hive-partitioned Parquet tables."""
 
 from ..schema import PARTITION_COLUMN, SCHEMA_VERSION, TABLE_NAMES, TABLES, TableSpec
-from .errors import FieldError, ProjectExportError
+from .errors import ProjectExportError
 from .partition_values import InvalidPartitionValue, ModelRunNotInExport, check_partition_value
 from .quarantine import QUARANTINE_FILE, read_quarantine
 from .reader import CorruptGzipError, NotNdjsonError
@@ -15,7 +15,6 @@ __all__ = [
     "TABLES",
     "TABLE_NAMES",
     "CorruptGzipError",
-    "FieldError",
     "FlattenResult",
     "InvalidPartitionValue",
     "ModelRunNotInExport",

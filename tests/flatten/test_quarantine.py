@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from lb_export_pipeline.flatten import QUARANTINE_FILE, CorruptGzipError, flatten_export, read_quarantine
-from tests.conftest import seed_rows, write_lines
+from tests.conftest import refusal, seed_rows, write_lines
 
 IMAGE_RUN = "a08c8321-3e07-06d8-43d2-a26ce0d9862c"
 
@@ -171,15 +171,15 @@ def test_absurdly_deep_nesting_costs_only_its_line(tmp_path: Path) -> None:
 
 def test_classification_error_paths_name_every_level(tmp_path: Path) -> None:
     """Top level, nested under an answer, under an object, and under a DICOM view."""
-    from lb_export_pipeline.flatten.errors import FieldError
-    from lb_export_pipeline.flatten.labels import LineRows, walk_label
+    prefix = "experiments.m.runs.r.labels[0]."
+    tries = iter(range(10))
 
     def path_of(annotations: dict[str, Any]) -> str:
-        try:
-            walk_label({"id": "l", "annotations": annotations}, "label", "dr", LineRows(), 1)
-        except FieldError as exc:
-            return exc.path
-        raise AssertionError("no error")
+        line = {"data_row": {"id": "dr"}, "experiments": {"m": {"runs": {"r": {"labels": [
+            {"id": "l", "annotations": annotations}]}}}}}
+        where = refusal(tmp_path / f"try-{next(tries)}", line).split(": ", 1)[0]
+        assert where.startswith(prefix), where
+        return where.removeprefix(prefix)
 
     bad = {"name": "q", "radio_answer": "not an object"}
     nested = {"name": "top", "radio_answer": {"name": "a", "classifications": [bad]}}

@@ -17,11 +17,11 @@ from typing import Any
 import orjson
 import pyarrow as pa
 
-from lb_export_pipeline.flatten.errors import FieldError
-from lb_export_pipeline.flatten.labels import LineRows
 from lb_export_pipeline.flatten.partition_values import check_partition_value
-from lb_export_pipeline.flatten.row import flatten_line, iter_runs
 from lb_export_pipeline.schema import TABLE_NAMES, TABLES
+from tests.oracle.walker.errors import FieldError
+from tests.oracle.walker.labels import LineRows
+from tests.oracle.walker.row import flatten_line, iter_runs
 
 from .checks import check_row, row_checker
 

@@ -167,7 +167,7 @@ fn exif_rotation<'n>(value: Option<&'n Node<'n>>) -> Walk<Cell<'n>> {
         }
         Some(v) => {
             let mut shown = String::new();
-            super::values::py_str(Some(v), &mut shown);
+            super::values::py_repr(v, &mut shown);
             Err(FieldError::new(
                 "media_attributes.exif_rotation",
                 format!("expected an integer or a string of digits, got {shown:.40}"),

@@ -11,9 +11,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from lb_export_pipeline.flatten.partition_values import InvalidPartitionValue, check_partition_value
+
 from .errors import STRUCTURAL_ERRORS, FieldError, ProjectExportError, as_field_error, json_type
 from .labels import LineRows, walk_label
-from .partition_values import InvalidPartitionValue, check_partition_value
 from .values import item_extras, merge_extra, text_or_json, timestamp, to_json, unknown_fields
 
 _TOP_FIELDS = frozenset({

@@ -28,7 +28,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..schema import CLASSIFICATIONS
+from lb_export_pipeline.schema import CLASSIFICATIONS
+
 from .classifications import walk_classifications
 from .errors import STRUCTURAL_ERRORS, FieldError, as_field_error, json_type
 from .geometry import NO_GEOMETRY, object_extra, read_geometry
