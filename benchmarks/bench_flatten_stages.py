@@ -35,7 +35,7 @@ from bench_flatten import generate  # noqa: E402
 from lb_export_pipeline import _native  # noqa: E402
 from lb_export_pipeline.flatten.native import NativeScan  # noqa: E402
 from lb_export_pipeline.flatten.parquet import ParquetSettings  # noqa: E402
-from lb_export_pipeline.flatten.staging import Staging  # noqa: E402
+from lb_export_pipeline.flatten.staging import ChunkWriter  # noqa: E402
 
 STAGES = ("floor: orjson.loads per line", "read (native)", "read + gunzip (native, zlib-rs)",
           "read + decode + walk (native)", "+ handoff to pyarrow", "+ Parquet encode (the sinks)")
@@ -74,7 +74,7 @@ def with_encode(path: Path, work: Path) -> float:
     out = work / "staging"
     shutil.rmtree(out, ignore_errors=True)
     started = time.perf_counter()
-    staging = Staging(out, "bench", path.name, ParquetSettings(), None)
+    staging = ChunkWriter(out, "bench", path.name, ParquetSettings(), None)
     with NativeScan(path, threads=1) as scan:
         for chunk in scan:
             staging.add(chunk)
