@@ -43,8 +43,8 @@ NO_STATISTICS_COLUMNS = frozenset({
 class ParquetSettings:
     row_group_rows: int = 131_072
     file_rows: int = 4_000_000
-    memory_budget: int = 64 << 20  # Arrow bytes waiting to form row groups, across all sinks
-    in_flight_bytes: int = 64 << 20  # Arrow bytes handed to encoder threads and not yet written
+    memory_budget: int = 32 << 20  # Arrow bytes waiting to form row groups, across all sinks
+    in_flight_bytes: int = 32 << 20  # Arrow bytes handed to encoder threads and not yet written
     encoder_threads: int = 2
     compression: str = "zstd"
     compression_level: int = 1
