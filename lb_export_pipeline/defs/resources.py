@@ -96,7 +96,7 @@ class StorageResource(dg.ConfigurableResource):  # type: ignore[type-arg]
     root: str = Field(default_factory=lambda: LB_EXPORT_ROOT.get() or "",
                       description="Base folder (or object-store URI) of the raw and table areas [env LB_EXPORT_ROOT].")
     flatten_workers: int = Field(default_factory=LB_FLATTEN_WORKERS.get_int,
-                                 description="Processes that flatten one large export [env LB_FLATTEN_WORKERS].")
+                                 description="Walker threads per flatten [env LB_FLATTEN_WORKERS].")
 
     @property
     def raw_root(self) -> str:
