@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 from rich.table import Table
 
@@ -19,9 +17,11 @@ def sql(root: str, command: str | None, examples: bool) -> None:
     import duckdb
 
     from ..query import connect, tables_present
+    from ..storage import store_for
 
     if not tables_present(root):
-        hint = f"; did you mean {Path(root, 'tables')}?" if Path(root, "tables").is_dir() else ""
+        store = store_for(root)
+        hint = f"; did you mean {store.location('tables')}?" if store.exists("tables") else ""
         raise click.ClickException(f"no tables under {root}: expected <table>/model_run_id=<id>/*.parquet "
                                    f"(the folder lb-export flatten --out wrote){hint}")
     con = connect(root)

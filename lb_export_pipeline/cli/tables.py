@@ -22,7 +22,11 @@ def schema() -> None:
 def ddl_command(engine: str, location: str, schema: str, layout: str) -> None:
     """Print CREATE TABLE statements for the tables, generated from their schemas."""
     from ..ddl import ddl
-    from ..storage import is_remote
+    from ..storage import store_for
 
-    chosen = layout if layout != "auto" else ("delta" if is_remote(location) else "hive")
-    click.echo(ddl(engine, location, schema, chosen), nl=False)  # type: ignore[arg-type]
+    chosen = layout if layout != "auto" else store_for(location).layout
+    try:
+        text = ddl(engine, location, schema, chosen)  # type: ignore[arg-type]
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--location") from None
+    click.echo(text, nl=False)

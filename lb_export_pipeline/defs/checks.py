@@ -6,14 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import dagster as dg
 import polars as pl
 
 from ..schema import PARTITION_COLUMN, TABLE_NAMES, TABLES
-from ..storage import delta_storage_options, is_remote, join
+from ..storage import store_for
 
 MAX_QUARANTINE_SHARE = 0.01
 
@@ -49,14 +48,7 @@ class TableCheck:
 
 
 def _scan(tables_root: str, table: str, model_run_id: str) -> pl.LazyFrame:
-    if is_remote(tables_root):
-        uri = join(tables_root, table)
-        return pl.scan_delta(uri, storage_options=delta_storage_options(uri)).filter(
-            pl.col(PARTITION_COLUMN) == model_run_id)
-    files = sorted(str(p) for p in (Path(tables_root) / table / f"{PARTITION_COLUMN}={model_run_id}").glob("*.parquet"))
-    if not files:
-        raise FileNotFoundError(f"{table}: no files for {PARTITION_COLUMN}={model_run_id} under {tables_root}")
-    return pl.scan_parquet(files)
+    return store_for(tables_root).scan_partition(table, PARTITION_COLUMN, model_run_id)
 
 
 def unique_keys(partition: FlattenedPartition, table: str) -> CheckOutcome:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 
-from .base import Location, PartitionStore, Staging, is_remote, join
+from .base import Layout, Location, PartitionStore, Staging, is_remote, join
 from .delta import DeltaStore, delta_dataset
 from .local import LocalStore
 from .objects import delta_storage_options, exists, filesystem
@@ -25,6 +25,7 @@ def store_for(root: str | os.PathLike[str]) -> PartitionStore:
 
 __all__ = [
     "DeltaStore",
+    "Layout",
     "LocalStore",
     "Location",
     "PartitionStore",

@@ -13,11 +13,19 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
 import pyarrow as pa
 
+if TYPE_CHECKING:  # the readers import these lazily: a flatten worker needs neither
+    import duckdb
+    import polars as pl
+
 Location = Path | str
 """Where something is published: a local path, or an object-store URI."""
+
+Layout = Literal["hive", "delta"]
+"""How a store lays tables out: plain Hive-partitioned Parquet folders, or Delta Lake tables."""
 
 REMOTE_SCHEMES = ("s3://", "s3a://", "gs://", "gcs://", "abfs://", "abfss://", "az://")
 
@@ -59,7 +67,12 @@ class Staging(ABC):
 
 
 class PartitionStore(ABC):
-    """A root (local folder or object-store URI) holding partitioned tables and landed files."""
+    """A root (local folder or object-store URI) holding partitioned tables and landed files.
+
+    Tables are ``<table>/<column>=<value>/`` folders of Parquet files; readers ask the store for them
+    (``has_partitions``, ``scan_partition``, ``duckdb_view``) and never look at which kind it is."""
+
+    layout: Layout  # what other engines are told to read (``lb-export ddl``)
 
     @abstractmethod
     def location(self, relative: str = "") -> Location:
@@ -81,3 +94,18 @@ class PartitionStore(ABC):
     @abstractmethod
     def remove(self, relative: str) -> None:
         """Remove the file ``relative`` if it is there (a stale file an earlier version left)."""
+
+    @abstractmethod
+    def has_partitions(self, table: str, column: str) -> bool:
+        """Whether the table ``table`` (partitioned by ``column``) holds at least one partition."""
+
+    @abstractmethod
+    def scan_partition(self, table: str, column: str, value: str) -> pl.LazyFrame:
+        """A lazy polars scan of the current rows of the partition ``column = value`` of ``table``
+        (the partition column may or may not be among its columns)."""
+
+    @abstractmethod
+    def duckdb_view(self, con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
+        """Create (or replace) the view ``table`` over the table's current rows, with its partitions
+        as the VARCHAR column ``column``. Creates nothing and returns False when the table has no
+        partition yet."""

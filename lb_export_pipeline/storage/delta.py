@@ -20,9 +20,11 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 
 from . import objects
-from .base import PartitionStore, Staging, join
+from .base import Layout, PartitionStore, Staging, join
 
 if TYPE_CHECKING:  # pyarrow.dataset imports pandas (~0.2 s): too slow for every flatten worker process
+    import duckdb
+    import polars as pl
     import pyarrow.dataset as ds
 
 BESIDE_TABLES = "_quarantine"  # files that go with a partition sit here, outside the Delta tables:
@@ -104,6 +106,8 @@ class DeltaStaging(Staging):
 
 
 class DeltaStore(PartitionStore):
+    layout: Layout = "delta"
+
     def __init__(self, root: str) -> None:
         self.root = root
 
@@ -129,3 +133,23 @@ class DeltaStore(PartitionStore):
 
     def remove(self, relative: str) -> None:
         objects.remove(self.location(relative))
+
+    def has_partitions(self, table: str, column: str) -> bool:
+        return delta_dataset(self.location(table)) is not None
+
+    def scan_partition(self, table: str, column: str, value: str) -> pl.LazyFrame:
+        import polars as pl
+
+        uri = self.location(table)
+        return pl.scan_delta(uri, storage_options=objects.delta_storage_options(uri)).filter(pl.col(column) == value)
+
+    def duckdb_view(self, con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
+        """A view over the table's current Delta snapshot, read through ``deltalake`` as an Arrow
+        dataset (DuckDB's own httpfs and delta extensions are downloaded at run time; this needs
+        neither), so a query sees one committed version of the table."""
+        dataset = delta_dataset(self.location(table))
+        if dataset is None:
+            return False
+        con.register(f"__delta_{table}", dataset)
+        con.execute(f'CREATE OR REPLACE VIEW "{table}" AS SELECT * FROM "__delta_{table}"')
+        return True

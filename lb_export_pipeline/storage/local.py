@@ -7,11 +7,17 @@ import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
-from .base import PartitionStore, Staging
+from ..sql_literals import standard_literal
+from .base import Layout, PartitionStore, Staging
 from .swap import Transaction, fsync_tree
+
+if TYPE_CHECKING:
+    import duckdb
+    import polars as pl
 
 
 class LocalStaging(Staging):
@@ -52,6 +58,8 @@ class LocalStaging(Staging):
 
 
 class LocalStore(PartitionStore):
+    layout: Layout = "hive"
+
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = Path(root)
 
@@ -75,3 +83,22 @@ class LocalStore(PartitionStore):
 
     def remove(self, relative: str) -> None:
         (self.root / relative).unlink(missing_ok=True)
+
+    def has_partitions(self, table: str, column: str) -> bool:
+        return any((self.root / table).glob(f"{column}=*/*.parquet"))
+
+    def scan_partition(self, table: str, column: str, value: str) -> pl.LazyFrame:
+        import polars as pl
+
+        files = sorted(str(p) for p in (self.root / table / f"{column}={value}").glob("*.parquet"))
+        if not files:
+            raise FileNotFoundError(f"{table}: no files for {column}={value} under {self.root}")
+        return pl.scan_parquet(files)
+
+    def duckdb_view(self, con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
+        if not self.has_partitions(table, column):
+            return False
+        files = standard_literal(f"{self.root}/{table}/{column}=*/*.parquet")
+        con.execute(f"""CREATE OR REPLACE VIEW "{table}" AS SELECT * FROM read_parquet(
+            {files}, hive_partitioning = true, union_by_name = true, hive_types = {{'{column}': VARCHAR}})""")
+        return True

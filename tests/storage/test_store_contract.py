@@ -68,8 +68,29 @@ def _gone(location: Location) -> bool:
 
 def test_store_for_picks_the_store_from_the_root(tmp_path: Path) -> None:
     assert isinstance(store_for(tmp_path), LocalStore) and store_for(tmp_path).location() == tmp_path
+    assert store_for(tmp_path).layout == "hive"
     remote = store_for("s3://bucket/prefix/")
     assert isinstance(remote, DeltaStore) and remote.location("t/x") == "s3://bucket/prefix/t/x"
+    assert remote.layout == "delta"
+
+
+def test_tables_are_read_through_the_store(store: PartitionStore) -> None:
+    con = duckdb.connect()
+    assert not store.has_partitions("t", "v") and not store.duckdb_view(con, "t", "v")
+    with store.stage() as staging:
+        staging.publish_partition(_stage_partition(staging, "a", [1, 2]), SCHEMA)
+        staging.publish_partition(_stage_partition(staging, "07", [3]), SCHEMA)
+    assert store.has_partitions("t", "v") and not store.has_partitions("u", "v")
+    assert store.duckdb_view(con, "t", "v")
+    assert con.execute("select v, id, name from t order by id").fetchall() == [
+        ("a", 1, "n1"), ("a", 2, "n2"), ("07", 3, "n3")]  # a partition value stays text: '07', not 7
+    scanned = store.scan_partition("t", "v", "07").select("id", "name").collect()
+    assert scanned.rows() == [(3, "n3")]
+    with store.stage() as staging:  # a reader asks again and sees the new version
+        staging.publish_partition(_stage_partition(staging, "07", [4]), SCHEMA)
+    assert store.scan_partition("t", "v", "07").select("id").collect().rows() == [(4,)]
+    assert store.duckdb_view(con, "t", "v")
+    assert con.execute("select v, id from t order by id").fetchall() == [("a", 1), ("a", 2), ("07", 4)]
 
 
 def test_a_partition_is_replaced_whole_and_the_others_stay(store: PartitionStore) -> None:
