@@ -16,6 +16,7 @@ import pyarrow as pa
 
 from .evaluation.schemas import EVALUATION_TABLES
 from .schema import PARTITION_COLUMN, TABLES, TableSpec
+from .sql_literals import backslash_literal, standard_literal
 
 Engine = Literal["spark", "trino", "athena"]
 Layout = Literal["hive", "delta"]
@@ -62,34 +63,39 @@ def _location(root: str, table: str) -> str:
 
 
 def table_ddl(spec: TableSpec, engine: Engine, root: str, schema: str = "labelbox", layout: Layout = "hive") -> str:
+    # Spark SQL and Athena's DDL (Hive) escape with backslashes, Trino doubles a quote: a location such
+    # as /data/o_bob's stays one literal either way.
+    literal = standard_literal if engine == "trino" else backslash_literal
     location = _location(root, spec.name)
     name = f"{schema}.{spec.name}"
     if engine == "spark":
         if layout == "delta":
-            return f"CREATE TABLE IF NOT EXISTS {name} USING DELTA LOCATION '{location}';"
+            return f"CREATE TABLE IF NOT EXISTS {name} USING DELTA LOCATION {literal(location)};"
         cols = ",\n  ".join(f"`{c.name}` {hive_type(c.type)}" for c in spec.columns)
         return (f"CREATE TABLE IF NOT EXISTS {name} (\n  {cols},\n  `{PARTITION_COLUMN}` STRING\n)\n"
-                f"USING PARQUET\nPARTITIONED BY ({PARTITION_COLUMN})\nLOCATION '{location}';\n"
+                f"USING PARQUET\nPARTITIONED BY ({PARTITION_COLUMN})\nLOCATION {literal(location)};\n"
                 f"MSCK REPAIR TABLE {name};")
     if engine == "athena":
         if layout == "delta":
-            return (f"CREATE EXTERNAL TABLE IF NOT EXISTS {name}\nLOCATION '{location}'\n"
+            return (f"CREATE EXTERNAL TABLE IF NOT EXISTS {name}\nLOCATION {literal(location)}\n"
                     "TBLPROPERTIES ('table_type' = 'DELTA');")
         cols = ",\n  ".join(f"`{c.name}` {hive_type(c.type)}" for c in spec.columns)
         return (f"CREATE EXTERNAL TABLE IF NOT EXISTS {name} (\n  {cols}\n)\n"
-                f"PARTITIONED BY (`{PARTITION_COLUMN}` STRING)\nSTORED AS PARQUET\nLOCATION '{location}/';\n"
-                f"MSCK REPAIR TABLE {name};")
+                f"PARTITIONED BY (`{PARTITION_COLUMN}` STRING)\nSTORED AS PARQUET\n"
+                f"LOCATION {literal(location + '/')};\nMSCK REPAIR TABLE {name};")
     if layout == "delta":  # Trino's Delta Lake connector registers the existing table
-        return (f"CALL delta.system.register_table(schema_name => '{schema}', table_name => '{spec.name}', "
-                f"table_location => '{location}');")
+        return (f"CALL delta.system.register_table(schema_name => {literal(schema)}, "
+                f"table_name => {literal(spec.name)}, table_location => {literal(location)});")
     cols = ",\n  ".join(f'"{c.name}" {trino_type(c.type)}' for c in spec.columns)
     return (f"CREATE TABLE IF NOT EXISTS hive.{name} (\n  {cols},\n  \"{PARTITION_COLUMN}\" varchar\n)\n"
-            f"WITH (external_location = '{location}', format = 'PARQUET', "
+            f"WITH (external_location = {literal(location)}, format = 'PARQUET', "
             f"partitioned_by = ARRAY['{PARTITION_COLUMN}']);\n"
-            f"CALL hive.system.sync_partition_metadata('{schema}', '{spec.name}', 'FULL');")
+            f"CALL hive.system.sync_partition_metadata({literal(schema)}, {literal(spec.name)}, 'FULL');")
 
 
 def ddl(engine: Engine, root: str, schema: str = "labelbox", layout: Layout = "hive") -> str:
+    if any(c in root for c in "\r\n\0"):  # the header comment would end inside it
+        raise ValueError(f"location {root!r} holds a line break or NUL")
     # the evaluation tables are written as plain Parquet only (lb-export evaluate works on local roots)
     tables = {**TABLES, **EVALUATION_TABLES} if layout == "hive" else TABLES
     header = (f"-- lb_export_pipeline tables for {engine} ({layout} layout) at {root}\n"

@@ -65,6 +65,10 @@ def test_ddl_and_schema_commands() -> None:
     assert "TBLPROPERTIES ('table_type' = 'DELTA')" in athena.output  # object store -> delta layout
     spark = runner.invoke(main, ["ddl", "--engine", "spark", "--location", "/data/tables"])
     assert "USING PARQUET\nPARTITIONED BY (model_run_id)" in spark.output
+    quoted = runner.invoke(main, ["ddl", "--engine", "trino", "--location", "/data/o_bob's"])
+    assert quoted.exit_code == 0 and "external_location = '/data/o_bob''s/objects'" in quoted.output
+    broken = runner.invoke(main, ["ddl", "--engine", "trino", "--location", "/data/x\nDROP TABLE y;--"])
+    assert broken.exit_code == 2 and "--location" in broken.output and "holds a line break" in broken.output
     schema = runner.invoke(main, ["schema"])
     assert "Natural key: `(model_run_id, data_row_id)`" in schema.output
 

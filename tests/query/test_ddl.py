@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pyarrow as pa
+import pytest
 
 from lb_export_pipeline.ddl import ddl, hive_type, trino_type
 from lb_export_pipeline.evaluation.schemas import EVALUATION_TABLES
@@ -48,3 +49,22 @@ def test_docs_table_reference_is_current() -> None:
 
     docs = Path(__file__).parents[2] / "docs" / "tables.md"
     assert docs.read_text() == schemas_markdown() + "\n", "regenerate with: lb-export schema > docs/tables.md"
+
+
+def test_a_location_with_a_quote_stays_one_literal_in_every_dialect() -> None:
+    root = "/data/o_bob's\\lake"  # a quote and a backslash
+    spark = ddl("spark", root, layout="hive")
+    assert "LOCATION '/data/o_bob\\'s\\\\lake/objects';" in spark  # Spark SQL: backslash escapes
+    assert "USING DELTA LOCATION '/data/o_bob\\'s\\\\lake/objects';" in ddl("spark", root, layout="delta")
+    assert "LOCATION '/data/o_bob\\'s\\\\lake/objects/';" in ddl("athena", root, layout="hive")  # Hive DDL
+    assert "LOCATION '/data/o_bob\\'s\\\\lake/objects'\nTBLPROPERTIES" in ddl("athena", root, layout="delta")
+    trino = ddl("trino", root, layout="hive")  # standard SQL: a doubled quote, a backslash as it is
+    assert "external_location = '/data/o_bob''s\\lake/objects'" in trino
+    assert "table_location => '/data/o_bob''s\\lake/objects'" in ddl("trino", root, layout="delta")
+    for text in (spark, trino):
+        assert "o_bob's" not in text.split("\n", 1)[1]  # past the header comment, never bare
+
+
+def test_a_location_with_a_line_break_is_refused() -> None:
+    with pytest.raises(ValueError, match="holds a line break"):
+        ddl("trino", "/data/x\nDROP TABLE y;--")

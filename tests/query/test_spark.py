@@ -81,3 +81,15 @@ def test_spark_sql_accepts_the_generated_ddl(spark: Any, tables: Path) -> None:
     nested = spark.sql("select path from labelbox.classifications where question_name = 'sub_checklist_question' "
                        "and source = 'label' and model_run_id = 'a08c8321-3e07-06d8-43d2-a26ce0d9862c'").first()[0]
     assert nested == "nested_checklist_question/first_checklist_answer/sub_checklist_question"
+
+
+def test_spark_sql_reads_a_location_with_a_quote(spark: Any, tmp_path: Path, seed_export: Path) -> None:
+    root = tmp_path / "o_bob's" / "tables"
+    flatten_export(seed_export, root)
+    evaluate(root)  # the DDL declares the evaluation tables too
+    for statement in ddl("spark", str(root), schema="quoted", layout="hive").split(";"):
+        lines = [line for line in statement.strip().splitlines() if not line.startswith("--")]
+        if lines:
+            spark.sql("\n".join(lines))
+    assert spark.sql("select count(*) from quoted.objects").first()[0] == 36
+    assert spark.sql("select count(distinct model_run_id) from quoted.data_rows").first()[0] == 5
