@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import copy
 import random
-import uuid
 from typing import Any
+
+from .ids import uid
 
 FATES = ("exact", "shifted", "relabelled", "missing")
 _FATE_WEIGHTS = (0.5, 0.25, 0.1, 0.15)
@@ -43,10 +44,6 @@ def fate_of(feature_id: str) -> str:
 
 def has_spurious(label_id: str) -> bool:
     return random.Random(f"spurious:{label_id}").random() < SPURIOUS_RATE
-
-
-def _new_id(rng: random.Random) -> str:
-    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
 
 
 def _shift_geometry(o: dict[str, Any]) -> None:
@@ -151,14 +148,14 @@ def predict(annotations: dict[str, Any], label_id: str, rng: random.Random) -> d
         for o in ann["objects"]:
             p = _predicted_object(o, fate_of(o["feature_id"]), rng)
             if p is not None:
-                p["feature_id"] = _new_id(rng)
+                p["feature_id"] = uid(rng)
                 if rng.random() < 0.3:  # objects carry custom metrics (video frame objects have no column for them)
                     p["custom_metrics"] = [{"name": "iou", "value": round(rng.random(), 4)}]
                 objects.append(p)
         if has_spurious(label_id) and ann["objects"]:
             extra = _predicted_object(rng.choice(ann["objects"]), "spurious", rng)
             if extra is not None:
-                extra["feature_id"] = _new_id(rng)
+                extra["feature_id"] = uid(rng)
                 objects.append(extra)
         ann["objects"] = objects
         ann["relationships"] = []
