@@ -16,10 +16,12 @@ Labelbox emulator (the production resources never start one themselves).
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -70,31 +72,37 @@ def prepare_home(home: Path) -> tuple[Path, Path]:
     return dagster_home, data
 
 
-def remember_sensor_cursor(instance: Any, sensor_name: str, cursor: str | None) -> None:
-    """Store ``cursor`` as the state of ``sensor_name`` in the code location that ``make ui`` loads,
-    so that its first tick continues where the demo's left off (Dagster keys sensor state by
-    location, repository and sensor name; no public API writes it without a running location)."""
-    from dagster._core.definitions.sensor_definition import SensorType
-    from dagster._core.remote_origin import ManagedGrpcPythonEnvCodeLocationOrigin, RemoteRepositoryOrigin
-    from dagster._core.scheduler.instigation import (
-        InstigatorState,
-        InstigatorStatus,
-        InstigatorType,
-        SensorInstigatorData,
-    )
-    from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
+# Dagster's GraphQL mutation for a sensor's cursor (what the UI's "Set cursor value" sends).
+SET_SENSOR_CURSOR = """
+mutation ($selector: SensorSelector!, $cursor: String) {
+  setSensorCursor(sensorSelector: $selector, cursor: $cursor) {
+    __typename
+    ... on PythonError { message }
+    ... on SensorNotFoundError { message }
+    ... on UnauthorizedError { message }
+  }
+}
+"""
 
-    location = ManagedGrpcPythonEnvCodeLocationOrigin(
-        LoadableTargetOrigin(executable_path=sys.executable, module_name=LOCATION_MODULE,
-                             working_directory=str(PROJECT_ROOT)), location_name=LOCATION_NAME)
-    origin = RemoteRepositoryOrigin(location, "__repository__").get_instigator_origin(sensor_name)
-    data = SensorInstigatorData(cursor=cursor, sensor_type=SensorType.STANDARD)
-    stored = instance.get_instigator_state(origin.get_id(), origin.get_selector().get_id())
-    if stored is None:
-        instance.add_instigator_state(InstigatorState(origin, InstigatorType.SENSOR, InstigatorStatus.DECLARED_IN_CODE,
-                                                      data))
-    else:
-        instance.update_instigator_state(stored.with_data(data))
+
+def remember_sensor_cursor(sensor_name: str, cursor: str | None) -> None:
+    """Store ``cursor`` as the state of ``sensor_name`` in the code location that ``make ui`` loads,
+    so that its first tick continues where the demo's left off. Dagster keys sensor state by
+    location, repository and sensor name: the ``dagster-graphql`` CLI loads the location as
+    workspace.yaml names it (as ``dg dev`` does) on this instance (``DAGSTER_HOME``) and sends
+    Dagster's public ``setSensorCursor`` mutation, with no webserver running."""
+    selector = {"repositoryLocationName": LOCATION_NAME, "repositoryName": "__repository__", "sensorName": sensor_name}
+    with tempfile.TemporaryDirectory(prefix="lb-export-demo-") as folder:
+        answer = Path(folder) / "answer.json"
+        done = subprocess.run(
+            [str(Path(sys.executable).parent / "dagster-graphql"), "-w", str(PROJECT_ROOT / "workspace.yaml"),
+             "-t", SET_SENSOR_CURSOR, "-v", json.dumps({"selector": selector, "cursor": cursor}), "-o", str(answer)],
+            cwd=PROJECT_ROOT, capture_output=True, text=True)
+        result = json.loads(answer.read_text()) if answer.exists() else {}
+    outcome = (result.get("data") or {}).get("setSensorCursor") or {}
+    if outcome.get("__typename") != "Sensor":
+        problem = outcome.get("message") or result.get("errors") or done.stderr.strip()[-2000:]
+        raise RuntimeError(f"could not store the cursor of {sensor_name}: {problem}")
 
 
 def ui_command(port: int) -> list[str]:
@@ -174,7 +182,7 @@ def run_demo(home: Path, console: Console | None = None, emulator_state: Any = N
             assert isinstance(add, dg.AddDynamicPartitionsRequest)
             instance.add_dynamic_partitions(add.partitions_def_name, list(add.partition_keys or []))
         requests = list(result.run_requests or [])
-        remember_sensor_cursor(instance, sensor.name, result.cursor)
+        remember_sensor_cursor(sensor.name, result.cursor)
         console.print(f"[bold]2.[/] sensor: {len(instance.get_dynamic_partitions(model_runs_partitions.name or ''))}"
                       f" model run partitions, {len(requests)} run request(s)")
         job = defs.resolve_job_def("labelbox_export_job")
