@@ -45,6 +45,10 @@ def reads_answer(read: Callable[P, T]) -> Callable[P, T]:
     return checked
 
 
+def not_found(what: str, ident: str) -> exc.ResourceNotFoundError:
+    return exc.ResourceNotFoundError(f"{what} {ident!r} not found", "RESOURCE_NOT_FOUND")
+
+
 class LabelboxClient:
     """Talks to Labelbox's GraphQL API the way the official SDK does.
 
@@ -87,19 +91,22 @@ class LabelboxClient:
 
     # -- models and model runs ------------------------------------------------------------------
 
+    def _get_one(self, query: str, field: str, ident: str, *, what: str, method: str) -> dict[str, Any]:
+        """The object ``field`` of the answer to ``query`` about ``ident``; Labelbox answers null for
+        an id it does not know, which is a ResourceNotFoundError naming ``what``."""
+        found = self.execute(query, {"param_0": ident}, method=method).get(field)
+        if not found:
+            raise not_found(what, ident)
+        return dict(found)
+
     @reads_answer
     def get_model_run(self, model_run_id: str) -> ModelRun:
-        data = self.execute(q.GET_MODEL_RUN, {"param_0": model_run_id}, method="Client:get_model_run")
-        if not data.get("modelRun"):
-            raise exc.ResourceNotFoundError(f"model run {model_run_id!r} not found", "RESOURCE_NOT_FOUND")
-        return ModelRun.from_api(data["modelRun"])
+        return ModelRun.from_api(self._get_one(q.GET_MODEL_RUN, "modelRun", model_run_id, what="model run",
+                                               method="Client:get_model_run"))
 
     @reads_answer
     def get_model(self, model_id: str) -> Model:
-        data = self.execute(q.GET_MODEL, {"param_0": model_id}, method="Client:get_model")
-        if not data.get("model"):
-            raise exc.ResourceNotFoundError(f"model {model_id!r} not found", "RESOURCE_NOT_FOUND")
-        return Model.from_api(data["model"])
+        return Model.from_api(self._get_one(q.GET_MODEL, "model", model_id, what="model", method="Client:get_model"))
 
     def list_models(self) -> Iterator[Model]:
         @reads_answer
@@ -115,7 +122,7 @@ class LabelboxClient:
             data = self.execute(q.get_model_runs(skip, q.PAGE_SIZE), {"param_0": model_id},
                                 method="Model:model_runs")
             if not data.get("model"):
-                raise exc.ResourceNotFoundError(f"model {model_id!r} not found", "RESOURCE_NOT_FOUND")
+                raise not_found("model", model_id)
             found = data["model"].get("modelRuns") or []
             return [ModelRun.from_api(run) for run in found], next_offset(skip, found, q.PAGE_SIZE)
 
@@ -163,7 +170,7 @@ class LabelboxClient:
         data = self.execute(q.GET_TASK, {"param_0": task_id, "param_1": self.user_id()}, method="Task:refresh")
         tasks = (data.get("user") or {}).get("createdTasks") or []
         if not tasks:
-            raise exc.ResourceNotFoundError(f"task {task_id!r} not found", "RESOURCE_NOT_FOUND")
+            raise not_found("task", task_id)
         return Task.from_api(tasks[0])
 
     def wait_for_task(self, task_id: str, *, poll_interval: float = POLL_INTERVAL_SECONDS,
