@@ -172,7 +172,7 @@ fn spawn<F: FnOnce() + Send + 'static>(name: &str, f: F) -> JoinHandle<()> {
 }
 
 fn read_blocks(reader: &mut BlockReader, blocks: &Sender<Block>, chunks: &Sender<Message>, cancel: &AtomicBool) {
-    let result = catch_unwind(AssertUnwindSafe(|| loop {
+    guarded("the export reader", chunks, cancel, || loop {
         if cancel.load(Ordering::Relaxed) {
             return Ok(());
         }
@@ -184,11 +184,17 @@ fn read_blocks(reader: &mut BlockReader, blocks: &Sender<Block>, chunks: &Sender
             }
             None => return Ok(()),
         }
-    }));
-    let error = match result {
+    });
+}
+
+/// Runs a thread's work; its error, or a panic, is sent as the scan's failure. walk_chunk never
+/// panics; this guards the rest, so that a dead thread can never look like a finished one (its
+/// lines would be silently missing).
+fn guarded(who: &str, chunks: &Sender<Message>, cancel: &AtomicBool, work: impl FnOnce() -> Result<(), ReadError>) {
+    let error = match catch_unwind(AssertUnwindSafe(work)) {
         Ok(Ok(())) => return,
         Ok(Err(e)) => e,
-        Err(_) => ReadError::Io(std::io::Error::other("internal error in the export reader")),
+        Err(_) => ReadError::Io(std::io::Error::other(format!("internal error in {who}"))),
     };
     let _ = send_unless_cancelled(chunks, Message::Failed(error), cancel);
 }
@@ -202,59 +208,40 @@ fn walk_blocks(
     progress: &Progress,
     flush_bytes: usize,
 ) {
-    // walk_chunk never panics; this guards the rest, so that a dead walker can never look like a
-    // finished one (its lines would be silently missing).
-    let walked = catch_unwind(AssertUnwindSafe(|| {
-        walk_blocks_unguarded(worker, blocks, chunks, cancel, walk, progress, flush_bytes)
-    }));
-    if walked.is_err() {
-        let error = ReadError::Io(std::io::Error::other("internal error in a walker thread"));
-        let _ = send_unless_cancelled(chunks, Message::Failed(error), cancel);
-    }
-}
-
-fn walk_blocks_unguarded(
-    worker: usize,
-    blocks: &Receiver<Block>,
-    chunks: &Sender<Message>,
-    cancel: &AtomicBool,
-    walk: &WalkOptions,
-    progress: &Progress,
-    flush_bytes: usize,
-) {
-    let mut out = ChunkOutput::default();
-    let mut quarantined_bytes = 0;
-    for block in blocks.iter() {
-        if cancel.load(Ordering::Relaxed) {
-            return;
-        }
-        let lines_before = out.lines;
-        let quarantined_before = out.quarantine.len();
-        walk_chunk(&block.data, block.first_line, walk, &mut out);
-        if let Some(r) = out.refused.take() {
-            // A project export row: the whole file is of another kind (Python's ProjectExportError).
-            let error = ReadError::ProjectExport(format!("line {} is {}", r.line, r.reason));
-            let _ = send_unless_cancelled(chunks, Message::Failed(error), cancel);
-            return;
-        }
-        quarantined_bytes += out.quarantine[quarantined_before..]
-            .iter()
-            .map(|q| q.raw.len())
-            .sum::<usize>();
-        progress.input_bytes.fetch_add(block.input_bytes, Ordering::Relaxed);
-        progress.lines.fetch_add(out.lines - lines_before, Ordering::Relaxed);
-        let held: usize = out.partitions.values().map(|t| t.byte_size()).sum();
-        if held + quarantined_bytes >= flush_bytes {
-            let chunk = finish(worker, std::mem::take(&mut out));
-            quarantined_bytes = 0;
-            if send_unless_cancelled(chunks, Message::Chunk(chunk), cancel).is_err() {
-                return;
+    guarded("a walker thread", chunks, cancel, || {
+        let mut out = ChunkOutput::default();
+        let mut quarantined_bytes = 0;
+        for block in blocks.iter() {
+            if cancel.load(Ordering::Relaxed) {
+                return Ok(());
+            }
+            let lines_before = out.lines;
+            let quarantined_before = out.quarantine.len();
+            walk_chunk(&block.data, block.first_line, walk, &mut out);
+            if let Some(r) = out.refused.take() {
+                // A project export row: the whole file is of another kind (Python's ProjectExportError).
+                return Err(ReadError::ProjectExport(format!("line {} is {}", r.line, r.reason)));
+            }
+            quarantined_bytes += out.quarantine[quarantined_before..]
+                .iter()
+                .map(|q| q.raw.len())
+                .sum::<usize>();
+            progress.input_bytes.fetch_add(block.input_bytes, Ordering::Relaxed);
+            progress.lines.fetch_add(out.lines - lines_before, Ordering::Relaxed);
+            let held: usize = out.partitions.values().map(|t| t.byte_size()).sum();
+            if held + quarantined_bytes >= flush_bytes {
+                let chunk = finish(worker, std::mem::take(&mut out));
+                quarantined_bytes = 0;
+                if send_unless_cancelled(chunks, Message::Chunk(chunk), cancel).is_err() {
+                    return Ok(());
+                }
             }
         }
-    }
-    if !cancel.load(Ordering::Relaxed) && out.lines > 0 {
-        let _ = send_unless_cancelled(chunks, Message::Chunk(finish(worker, out)), cancel);
-    }
+        if !cancel.load(Ordering::Relaxed) && out.lines > 0 {
+            let _ = send_unless_cancelled(chunks, Message::Chunk(finish(worker, out)), cancel);
+        }
+        Ok(())
+    });
 }
 
 fn finish(worker: usize, out: ChunkOutput) -> Box<ScanChunk> {

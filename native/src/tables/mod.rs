@@ -45,6 +45,32 @@ group! { Tail / TailRow {
     line_number: I64,
 } }
 
+group! { read Feature / FeatureRow {
+    feature_id: Utf8,
+    feature_schema_id: Utf8,
+    name: Utf8,
+    value: Utf8,
+    annotation_kind: Utf8,
+} }
+
+group! { read Media / MediaRow {
+    mime_type: Utf8,
+    width: I64,
+    height: I64,
+    frame_rate: F64,
+    frame_count: I64,
+    asset_type: Utf8,
+} }
+
+group! { read Performance / PerformanceRow {
+    seconds_to_create: F64,
+    seconds_to_review: F64,
+    skipped: Bool,
+    consensus_score: F64,
+    benchmark_score: F64,
+    benchmark_reference_label: Utf8,
+} }
+
 group! { Geometry / GeometryRow {
     geometry_kind: Utf8,
     bbox_top: F64,
@@ -88,12 +114,7 @@ group! { DataRows / DataRowRow {
     updated_at: Timestamp,
     last_activity_at: Timestamp,
     created_by: Utf8,
-    mime_type: Utf8,
-    width: I64,
-    height: I64,
-    frame_rate: F64,
-    frame_count: I64,
-    asset_type: Utf8,
+    media: Media,
     exif_rotation: I32,
     media_attributes_extra: Json,
     attachments: Attachments,
@@ -114,12 +135,7 @@ group! { Labels / LabelRow {
     created_by: Utf8,
     content_last_updated_at: Timestamp,
     reviews: Json,
-    seconds_to_create: F64,
-    seconds_to_review: F64,
-    skipped: Bool,
-    consensus_score: F64,
-    benchmark_score: F64,
-    benchmark_reference_label: Utf8,
+    performance: Performance,
     object_count: I32,
     classification_count: I32,
     relationship_count: I32,
@@ -129,11 +145,7 @@ group! { Labels / LabelRow {
 
 group! { Objects / ObjectRow {
     label_ref: LabelRef,
-    feature_id: Utf8,
-    feature_schema_id: Utf8,
-    name: Utf8,
-    value: Utf8,
-    annotation_kind: Utf8,
+    feature: Feature,
     confidence: F64,
     custom_metrics: Metrics,
     geometry: Geometry,
@@ -177,11 +189,7 @@ group! { VideoFrames / VideoFrameRow {
     label_ref: LabelRef,
     frame: I64,
     dicom_group: Utf8,
-    feature_id: Utf8,
-    feature_schema_id: Utf8,
-    name: Utf8,
-    value: Utf8,
-    annotation_kind: Utf8,
+    feature: Feature,
     keyframe: Bool,
     confidence: F64,
     geometry: Geometry,
@@ -190,11 +198,7 @@ group! { VideoFrames / VideoFrameRow {
 
 group! { Relationships / RelationshipRow {
     label_ref: LabelRef,
-    feature_id: Utf8,
-    feature_schema_id: Utf8,
-    name: Utf8,
-    value: Utf8,
-    annotation_kind: Utf8,
+    feature: Feature,
     kind: Utf8,
     source_feature_id: Utf8,
     target_feature_id: Utf8,
@@ -397,7 +401,10 @@ mod tests {
         let mark = t.rows();
         assert_eq!(push(&mut t.relationships, 5, &row), None);
         let bad = RelationshipRow {
-            name: Cell::Int(5),
+            feature: FeatureRow {
+                name: Cell::Int(5),
+                ..Default::default()
+            },
             ..Default::default()
         };
         let err = push(&mut t.relationships, 5, &bad).unwrap();

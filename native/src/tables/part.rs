@@ -48,7 +48,25 @@ impl<C: Column> Part for C {
 
 /// `group!(Name / NameRow { column: Type, ... })`: builders `Name`, row `NameRow<'a>` with one
 /// field per part, and `Part` for `Name` (its columns in declaration order).
+///
+/// `group!(read Name / NameRow { ... })`, for columns that each hold the JSON value of the key of
+/// the same name, adds `Name::KEYS` (those keys) and `NameRow::read(object)`.
 macro_rules! group {
+    (read $name:ident / $row:ident { $($field:ident : $ty:ty),+ $(,)? }) => {
+        group! { $name / $row { $($field: $ty),+ } }
+
+        impl $name {
+            pub const KEYS: [&'static str; [$(stringify!($field)),+].len()] = [$(stringify!($field)),+];
+        }
+
+        impl<'a> $row<'a> {
+            /// Each column's value is the object's key of the same name (null where absent).
+            pub fn read(object: Option<&'a $crate::json::Node<'a>>) -> Self {
+                let get = |key: &str| $crate::tables::Cell::of(object.and_then(|o| o.get(key)));
+                $row { $($field: get(stringify!($field))),+ }
+            }
+        }
+    };
     ($name:ident / $row:ident { $first:ident : $first_ty:ty $(, $field:ident : $ty:ty)* $(,)? }) => {
         #[derive(Default)]
         pub struct $name {
@@ -56,7 +74,7 @@ macro_rules! group {
             $(pub $field: $ty,)*
         }
 
-        #[derive(Default)]
+        #[derive(Default, Clone)]
         pub struct $row<'a> {
             pub $first: <$first_ty as $crate::tables::part::Part>::Row<'a>,
             $(pub $field: <$ty as $crate::tables::part::Part>::Row<'a>,)*

@@ -6,21 +6,14 @@
 //! `selected_messages.messages[1]`).
 
 use super::errors::{get, index, py_iter, want_array, want_object, At, FieldError, PyIter, Walk};
+use super::keys;
 use super::values::{all_known, Extra};
 use crate::json::{write_json, Node, NULL};
-use crate::tables::{Cell, GeometryRow};
+use crate::tables::{Cell, Feature, GeometryRow};
 
 /// Object fields every kind may carry.
-pub const COMMON_OBJECT_FIELDS: [&str; 8] = [
-    "feature_id",
-    "feature_schema_id",
-    "name",
-    "value",
-    "annotation_kind",
-    "classifications",
-    "confidence",
-    "custom_metrics",
-];
+pub const COMMON_OBJECT_FIELDS: [&str; 8] =
+    keys(&[&Feature::KEYS, &["classifications", "confidence", "custom_metrics"]]);
 
 /// Geometry keys in the order they are tried, with the other object fields their reader takes.
 const READERS: [(&str, &[&str]); 12] = [

@@ -8,11 +8,12 @@ use super::classifications::{walk_classifications, Rows, Scope};
 use super::emit::{Emit, LabelId, Ref};
 use super::errors::{object_items, want_object, At, FieldError, Walk};
 use super::geometry::{read_geometry, Known};
+use super::keys;
 use super::relationships::{is_relationship, walk_relationships};
 use super::values::{all_known_by, timestamp, Extra};
 use super::video::{walk_dicom, walk_video, KeyFrames};
 use crate::json::{write_json, Node};
-use crate::tables::{Cell, LabelRow, ObjectRow, TailRow};
+use crate::tables::{Cell, FeatureRow, LabelRow, ObjectRow, Performance, PerformanceRow, TailRow};
 
 const LABEL_FIELDS: [&str; 7] = [
     "label_kind",
@@ -24,40 +25,15 @@ const LABEL_FIELDS: [&str; 7] = [
     "z_order",
 ];
 const FLAT_FIELDS: [&str; 3] = ["objects", "classifications", "relationships"];
-const VIDEO_FIELDS: [&str; 7] = [
-    "objects",
-    "classifications",
-    "relationships",
-    "frames",
-    "segments",
-    "key_frame_feature_map",
-    "groups",
-];
+const VIDEO_FIELDS: [&str; 7] = keys(&[&FLAT_FIELDS, &["frames", "segments", "key_frame_feature_map", "groups"]]);
 /// Known keys that may sit empty where they are not read (audio's `timestamp: {}`, `segments: {}`).
-const EMPTY_OK: [&str; 8] = [
-    "objects",
-    "classifications",
-    "relationships",
-    "frames",
-    "segments",
-    "key_frame_feature_map",
-    "groups",
-    "timestamp",
-];
+const EMPTY_OK: [&str; 8] = keys(&[&VIDEO_FIELDS, &["timestamp"]]);
 const DETAIL_FIELDS: [&str; 5] = [
     "created_at",
     "updated_at",
     "created_by",
     "content_last_updated_at",
     "reviews",
-];
-const PERFORMANCE_FIELDS: [&str; 6] = [
-    "seconds_to_create",
-    "seconds_to_review",
-    "skipped",
-    "consensus_score",
-    "benchmark_score",
-    "benchmark_reference_label",
 ];
 /// custom_metrics items.
 pub const METRIC_FIELDS: [&str; 2] = ["name", "value"];
@@ -156,7 +132,7 @@ pub fn walk_label<'n>(
     if perf.fields().is_none() {
         return Err(want_object(perf));
     }
-    extra.unknown("performance_details", perf, &PERFORMANCE_FIELDS);
+    extra.unknown("performance_details", perf, &Performance::KEYS);
     extra.append(extras);
 
     let created_at = timestamp(details.get("created_at"), "label_details.created_at")?;
@@ -181,12 +157,7 @@ pub fn walk_label<'n>(
         created_by: Cell::of(details.get("created_by")),
         content_last_updated_at: content_at,
         reviews,
-        seconds_to_create: Cell::of(perf.get("seconds_to_create")),
-        seconds_to_review: Cell::of(perf.get("seconds_to_review")),
-        skipped: Cell::of(perf.get("skipped")),
-        consensus_score: Cell::of(perf.get("consensus_score")),
-        benchmark_score: Cell::of(perf.get("benchmark_score")),
-        benchmark_reference_label: Cell::of(perf.get("benchmark_reference_label")),
+        performance: PerformanceRow::read(Some(perf)),
         object_count: Cell::Int((now[2] - before[2]) as i64),
         classification_count: Cell::Int((now[3] - before[3]) as i64),
         relationship_count: Cell::Int((now[5] - before[5]) as i64),
@@ -242,11 +213,10 @@ fn object<'n>(o: &'n Node<'n>, i: usize, em: &mut Emit<'_>, classes: &mut Rows<'
     let extra = object_extra(o, known, geometry_extra, o.get("custom_metrics"));
     let row = ObjectRow {
         label_ref: r.row(),
-        feature_id: fid.clone(),
-        feature_schema_id: Cell::of(o.get("feature_schema_id")),
-        name: Cell::of(o.get("name")),
-        value: Cell::of(o.get("value")),
-        annotation_kind: Cell::of(o.get("annotation_kind")),
+        feature: FeatureRow {
+            feature_id: fid.clone(),
+            ..FeatureRow::read(Some(o))
+        },
         confidence: Cell::of(o.get("confidence")),
         custom_metrics: Cell::of(o.get("custom_metrics")),
         geometry,

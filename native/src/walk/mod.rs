@@ -26,6 +26,23 @@ use errors::{At, FieldError};
 use row::{attributed_row, check_partition_value, for_each_run, line_head, no_runs, walk_run, PROJECT_EXPORT};
 pub use values::parse_iso;
 
+/// Lists of known keys joined into one (a compile-time check that `N` is their total length).
+pub(crate) const fn keys<const N: usize>(lists: &[&[&'static str]]) -> [&'static str; N] {
+    let mut out = [""; N];
+    let (mut i, mut n) = (0, 0);
+    while i < lists.len() {
+        let mut j = 0;
+        while j < lists[i].len() {
+            out[n] = lists[i][j];
+            n += 1;
+            j += 1;
+        }
+        i += 1;
+    }
+    assert!(n == N, "N must be the number of keys");
+    out
+}
+
 /// What a walk keeps and how it attributes lines.
 #[derive(Debug, Clone, Default)]
 pub struct WalkOptions {

@@ -6,27 +6,18 @@
 use super::classifications::{walk_classifications, Rows, Scope};
 use super::emit::{Emit, Ref};
 use super::errors::{At, FieldError, Walk};
+use super::keys;
 use super::labels::or_empty;
 use super::values::{py_eq, py_str, Extra};
 use crate::json::Node;
-use crate::tables::{Cell, RelationshipRow, TailRow};
+use crate::tables::{Cell, Feature, FeatureRow, RelationshipRow, TailRow};
 
 pub const PAYLOAD_KEYS: [&str; 3] = [
     "unidirectional_relationship",
     "bidirectional_relationship",
     "relationship",
 ];
-const FIELDS: [&str; 9] = [
-    "feature_id",
-    "feature_schema_id",
-    "name",
-    "value",
-    "annotation_kind",
-    "classifications",
-    "unidirectional_relationship",
-    "bidirectional_relationship",
-    "relationship",
-];
+const FIELDS: [&str; 9] = keys(&[&Feature::KEYS, &["classifications"], &PAYLOAD_KEYS]);
 const PAYLOAD_FIELDS: [&str; 3] = ["source", "target", "type"];
 
 /// An entry of `annotations.objects` that is in fact a relationship.
@@ -103,11 +94,7 @@ fn walk_one<'n>(rel: &'n Node<'n>, em: &mut Emit<'_>, classes: &mut Rows<'n>, r:
     });
     em.relationship(&RelationshipRow {
         label_ref: r.row(),
-        feature_id: Cell::of(fid),
-        feature_schema_id: Cell::of(rel.get("feature_schema_id")),
-        name: Cell::of(rel.get("name")),
-        value: Cell::of(rel.get("value")),
-        annotation_kind: Cell::of(rel.get("annotation_kind")),
+        feature: FeatureRow::read(Some(rel)),
         kind: Cell::Text(kind),
         source_feature_id: Cell::of(body.get("source")),
         target_feature_id: Cell::of(body.get("target")),

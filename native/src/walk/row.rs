@@ -4,10 +4,11 @@
 
 use super::emit::Emit;
 use super::errors::{want_array, At, FieldError, Walk};
+use super::keys;
 use super::labels::{or_empty, walk_label};
 use super::values::{timestamp, unknown_json, Extra};
 use crate::json::{write_json, Node};
-use crate::tables::{Cell, DataRowRow, TailRow};
+use crate::tables::{Cell, DataRowRow, Media, MediaRow, TailRow};
 
 const TOP_FIELDS: [&str; 7] = [
     "data_row",
@@ -27,15 +28,7 @@ const DETAILS_FIELDS: [&str; 6] = [
     "last_activity_at",
     "created_by",
 ];
-const MEDIA_FIELDS: [&str; 7] = [
-    "mime_type",
-    "width",
-    "height",
-    "frame_rate",
-    "frame_count",
-    "asset_type",
-    "exif_rotation",
-];
+const MEDIA_FIELDS: [&str; 7] = keys(&[&Media::KEYS, &["exif_rotation"]]);
 const MODEL_FIELDS: [&str; 4] = ["model_name", "name", "model_runs", "runs"];
 const RUN_FIELDS: [&str; 7] = [
     "model_run_name",
@@ -290,12 +283,7 @@ pub fn line_head<'n>(obj: &'n Node<'n>, line: i64) -> Walk<(LineHead<'n>, Extra)
         updated_at,
         last_activity_at,
         created_by: Cell::of(details.get("created_by")),
-        mime_type: Cell::of(media.get("mime_type")),
-        width: Cell::of(media.get("width")),
-        height: Cell::of(media.get("height")),
-        frame_rate: Cell::of(media.get("frame_rate")),
-        frame_count: Cell::of(media.get("frame_count")),
-        asset_type: Cell::of(media.get("asset_type")),
+        media: MediaRow::read(Some(media)),
         exif_rotation: exif,
         media_attributes_extra: unknown_json(media, &MEDIA_FIELDS).map_or(Cell::Null, Cell::Text),
         attachments,
@@ -322,12 +310,7 @@ fn copy_row<'n>(r: &DataRowRow<'n>) -> DataRowRow<'n> {
         updated_at: r.updated_at.clone(),
         last_activity_at: r.last_activity_at.clone(),
         created_by: r.created_by.clone(),
-        mime_type: r.mime_type.clone(),
-        width: r.width.clone(),
-        height: r.height.clone(),
-        frame_rate: r.frame_rate.clone(),
-        frame_count: r.frame_count.clone(),
-        asset_type: r.asset_type.clone(),
+        media: r.media.clone(),
         exif_rotation: r.exif_rotation.clone(),
         media_attributes_extra: r.media_attributes_extra.clone(),
         attachments: r.attachments.clone(),

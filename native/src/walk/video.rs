@@ -16,7 +16,7 @@ use super::geometry::read_geometry;
 use super::labels::{object_extra, or_empty};
 use super::values::{py_int, py_str, Extra};
 use crate::json::Node;
-use crate::tables::{Cell, ObjectRow, TailRow, VideoFrameRow};
+use crate::tables::{Cell, FeatureRow, ObjectRow, TailRow, VideoFrameRow};
 
 type Fid<'n> = Option<&'n str>;
 type Keyframes<'n> = HashMap<Fid<'n>, HashSet<i128>>;
@@ -272,11 +272,10 @@ impl<'n> Video<'_, 'n> {
             label_ref: self.r.row(),
             frame: frame_cell(n),
             dicom_group: Cell::opt_str(self.group),
-            feature_id: Cell::opt_str(fid),
-            feature_schema_id: Cell::of(o.get("feature_schema_id")),
-            name: Cell::of(o.get("name")),
-            value: Cell::of(o.get("value")),
-            annotation_kind: Cell::of(o.get("annotation_kind")),
+            feature: FeatureRow {
+                feature_id: Cell::opt_str(fid),
+                ..FeatureRow::read(Some(o))
+            },
             keyframe: Cell::Bool(keyframe),
             confidence: Cell::of(confidence),
             geometry,
@@ -469,11 +468,10 @@ fn append_tracks<'n>(
         let hget = |k: &str| head.and_then(|h| h.get(k));
         em.object(&ObjectRow {
             label_ref: v.r.row(),
-            feature_id: Cell::opt_str(fid),
-            feature_schema_id: Cell::of(hget("feature_schema_id")),
-            name: Cell::of(hget("name")),
-            value: Cell::of(hget("value")),
-            annotation_kind: Cell::of(hget("annotation_kind")),
+            feature: FeatureRow {
+                feature_id: Cell::opt_str(fid),
+                ..FeatureRow::read(head)
+            },
             confidence: match t {
                 Some(t) if t.confidences > 0 => Cell::Float(t.confidence_sum / t.confidences as f64),
                 _ => Cell::Null,
