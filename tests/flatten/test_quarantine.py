@@ -55,7 +55,9 @@ def test_wrong_type_names_the_column_and_keeps_the_rest(tmp_path: Path, duck: An
     (record,) = read_quarantine(result.partitions[IMAGE_RUN].quarantine_path)  # type: ignore[arg-type]
     assert record["line"] == 2
     assert record["field"] == "objects.bbox_top"
-    assert record["reason"] == "column objects.bbox_top: the value does not fit the column's type (double)"
+    assert record["reason"] == (
+        "column objects.bbox_top: 'not a number' is not a valid value for this column's type (double)"
+    )
     con = duck(tmp_path / "out")
     assert con.execute("select count(*) from data_rows").fetchone()[0] == 2
     # nothing of the bad line reached any table

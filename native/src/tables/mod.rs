@@ -343,12 +343,12 @@ fn finish_part<P: Part>(p: &mut P) -> Vec<ArrayRef> {
 }
 
 /// Append `row` to table `table` (index in `TABLE_NAMES`); the first column whose value did not
-/// fit is returned (a null was stored in its place).
-pub fn push<P: Part>(part: &mut P, table: usize, row: &P::Row<'_>) -> Option<BadColumn> {
+/// fit is returned with that value (a null was stored in its place).
+pub fn push<'r, 'a, P: Part>(part: &mut P, table: usize, row: &'r P::Row<'a>) -> Option<(BadColumn, &'r Cell<'a>)> {
     let mut col = 0;
     let mut bad = None;
     part.push_row(row, &mut col, &mut bad);
-    bad.map(|column| BadColumn { table, column })
+    bad.map(|(column, value)| (BadColumn { table, column }, value))
 }
 
 #[cfg(test)]
@@ -397,9 +397,9 @@ mod tests {
             },
             ..Default::default()
         };
-        assert_eq!(push(&mut t.relationships, 5, &row), None);
+        assert!(push(&mut t.relationships, 5, &row).is_none());
         let mark = t.rows();
-        assert_eq!(push(&mut t.relationships, 5, &row), None);
+        assert!(push(&mut t.relationships, 5, &row).is_none());
         let bad = RelationshipRow {
             feature: FeatureRow {
                 name: Cell::Int(5),
@@ -407,8 +407,9 @@ mod tests {
             },
             ..Default::default()
         };
-        let err = push(&mut t.relationships, 5, &bad).unwrap();
+        let (err, value) = push(&mut t.relationships, 5, &bad).unwrap();
         assert_eq!(err.name(), "relationships.name");
+        assert!(matches!(value, Cell::Int(5)));
         assert_eq!(t.rows()[5], 3);
         t.truncate(mark);
         assert_eq!(t.rows(), [0, 0, 0, 0, 0, 1]);

@@ -14,8 +14,9 @@ pub trait Part: Default {
     type Row<'a>: Default;
     fn fields(name: &str, out: &mut Vec<Field>);
     fn len(&self) -> usize;
-    /// Append one row. `col` counts columns; the first that refused its value is kept in `bad`.
-    fn push_row(&mut self, row: &Self::Row<'_>, col: &mut usize, bad: &mut Option<usize>);
+    /// Append one row. `col` counts columns; the first that refused its value is kept in `bad`,
+    /// with that value.
+    fn push_row<'r, 'a>(&mut self, row: &'r Self::Row<'a>, col: &mut usize, bad: &mut Option<(usize, &'r Cell<'a>)>);
     fn finish_into(&mut self, out: &mut Vec<ArrayRef>);
     fn truncate_to(&mut self, len: usize);
     fn bytes(&self) -> usize;
@@ -29,9 +30,9 @@ impl<C: Column> Part for C {
     fn len(&self) -> usize {
         Column::len(self)
     }
-    fn push_row(&mut self, row: &Cell<'_>, col: &mut usize, bad: &mut Option<usize>) {
+    fn push_row<'r, 'a>(&mut self, row: &'r Cell<'a>, col: &mut usize, bad: &mut Option<(usize, &'r Cell<'a>)>) {
         if !self.push(row) && bad.is_none() {
-            *bad = Some(*col);
+            *bad = Some((*col, row));
         }
         *col += 1;
     }
@@ -89,7 +90,12 @@ macro_rules! group {
             fn len(&self) -> usize {
                 $crate::tables::part::Part::len(&self.$first)
             }
-            fn push_row(&mut self, row: &$row<'_>, col: &mut usize, bad: &mut Option<usize>) {
+            fn push_row<'r, 'a>(
+                &mut self,
+                row: &'r $row<'a>,
+                col: &mut usize,
+                bad: &mut Option<(usize, &'r $crate::tables::Cell<'a>)>,
+            ) {
                 self.$first.push_row(&row.$first, col, bad);
                 $(self.$field.push_row(&row.$field, col, bad);)*
             }

@@ -168,11 +168,11 @@ fn walk_line(raw: &[u8], n: u64, opts: &WalkOptions, out: &mut ChunkOutput, aren
     };
     match flatten_line(&node, n as i64, opts, out, tx) {
         Ok(None) => {}
-        Ok(Some(bad)) => {
+        Ok(Some((bad, value))) => {
             tx.rollback(out);
             let name = bad.name();
             let kind = bad.type_name();
-            let reason = format!("column {name}: the value does not fit the column's type ({kind})");
+            let reason = format!("column {name}: {value} is not a valid value for this column's type ({kind})");
             quarantine(out, n, raw, FieldError::new(name, reason), runs_named_by(&node, opts));
         }
         Err(LineError::Field(e)) => {
@@ -270,15 +270,16 @@ impl LineTx {
     }
 }
 
-/// Walk one parsed line into `out`: Ok(None) when it landed, Ok(Some(column)) when a value did
-/// not fit its column (the rows are still in `out`, to be taken back), Err for a field error.
+/// Walk one parsed line into `out`: Ok(None) when it landed, Ok(Some((column, value shown))) when a
+/// value did not fit its column (the rows are still in `out`, to be taken back), Err for a field
+/// error.
 fn flatten_line<'n>(
     obj: &'n Node<'n>,
     line: i64,
     opts: &'n WalkOptions,
     out: &mut ChunkOutput,
     tx: &mut LineTx,
-) -> Result<Option<BadColumn>, LineError> {
+) -> Result<Option<(BadColumn, String)>, LineError> {
     let (head, line_extra) = line_head(obj, line)?;
     let split_default: Option<&'n str> = opts
         .splits
@@ -286,7 +287,7 @@ fn flatten_line<'n>(
         .and_then(|s| s.get(head.data_row_id))
         .map(String::as_str);
     // Per run, in first-seen order: its id and the first misfit of its rows.
-    let mut runs: Vec<(&'n str, Option<Misfit>)> = Vec::new();
+    let mut runs: Vec<(&'n str, Option<(Misfit, String)>)> = Vec::new();
     let mut skipped: Vec<&'n str> = Vec::new();
     let mut paths: Vec<(&'n str, String)> = Vec::new();
     for_each_run(obj, |entry| {
@@ -312,7 +313,7 @@ fn flatten_line<'n>(
         let t = tx.partition(out, entry.run_id);
         let mut em = Emit::new(t);
         walk_run(&head, &line_extra, &entry, split_default, &mut em, line).at(&entry.path)?;
-        runs[slot].1 = em.bad;
+        runs[slot].1 = em.bad.take();
         Ok(())
     })?;
 
@@ -326,13 +327,13 @@ fn flatten_line<'n>(
         let t = tx.partition(out, only);
         let mut em = Emit::new(t);
         attributed_row(&head, obj, line_extra, split_default, &mut em);
-        runs.push((only, em.bad));
+        runs.push((only, em.bad.take()));
     }
     for run in skipped {
         *out.skipped_runs.entry(run.to_string()).or_default() += 1;
     }
-    let bad = runs.iter().find_map(|(_, b)| *b);
-    Ok(bad.map(|(table, _, column)| BadColumn { table, column }))
+    let bad = runs.into_iter().find_map(|(_, b)| b);
+    Ok(bad.map(|((table, _, column), value)| (BadColumn { table, column }, value)))
 }
 
 #[cfg(test)]

@@ -154,9 +154,9 @@ fn exif_rotation<'n>(value: Option<&'n Node<'n>>) -> Walk<Cell<'n>> {
     match value {
         None | Some(Node::Null) => Ok(Cell::Null),
         Some(v @ (Node::Int(_) | Node::UInt(_))) => Ok(Cell::Json(v)),
-        Some(Node::Str(s)) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => {
-            // Beyond int64 it cannot fit the int32 column either.
-            Ok(s.parse::<i64>().map_or(Cell::Str(""), Cell::Int))
+        Some(v @ Node::Str(s)) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => {
+            // Beyond int64 it cannot fit the int32 column either (which refuses the string as it is).
+            Ok(s.parse::<i64>().map_or(Cell::Json(v), Cell::Int))
         }
         Some(v) => {
             let mut shown = String::new();

@@ -294,36 +294,86 @@ fn errors_name_the_json_path() {
 }
 
 #[test]
-fn a_value_its_column_cannot_hold_names_the_column() {
-    for (ann, column) in [
+fn a_value_its_column_cannot_hold_names_the_column_and_the_value() {
+    let long = "é".repeat(100);
+    let long_top = format!(r#"{{"objects":[{{"bounding_box":{{"top":"{long}","left":1,"height":1,"width":1}}}}]}}"#);
+    for (ann, column, value, kind) in [
         (
             r#"{"objects":[{"location":{"start":9223372036854775808}}]}"#,
             "objects.text_start",
+            "9223372036854775808",
+            "int64",
         ),
         (
             r#"{"objects":[{"bounding_box":{"top":1,"left":1,"height":1,"width":1},"page_number":2147483648}]}"#,
             "objects.page_number",
+            "2147483648",
+            "int32",
         ),
         // Python's strict check passed this and Arrow refused it, failing the whole flatten.
         (
             r#"{"objects":[{"bounding_box":{"top":9007199254740993,"left":1,"height":1,"width":1}}]}"#,
             "objects.bbox_top",
+            "9007199254740993",
+            "double",
         ),
-        (r#"{"objects":[{"point":{"x":true,"y":1}}]}"#, "objects.point_x"),
-        (r#"{"objects":[{"name":5}]}"#, "objects.name"),
-        (r#"{"objects":[{"polygon":["xy"]}]}"#, "objects.points"),
+        (
+            r#"{"objects":[{"bounding_box":{"top":"not a number","left":1,"height":1,"width":1}}]}"#,
+            "objects.bbox_top",
+            "'not a number'",
+            "double",
+        ),
+        (
+            r#"{"objects":[{"point":{"x":true,"y":1}}]}"#,
+            "objects.point_x",
+            "True",
+            "double",
+        ),
+        (r#"{"objects":[{"name":5}]}"#, "objects.name", "5", "string"),
+        (
+            r#"{"objects":[{"name":{"it's":[1.5e-7,null]}}]}"#,
+            "objects.name",
+            r#"{"it's": [1.5e-07, None]}"#,
+            "string",
+        ),
+        // Python's `{value!r:.80}`: the repr cut to 80 characters (not bytes).
+        (&long_top, "objects.bbox_top", &format!("'{}", "é".repeat(79)), "double"),
         (
             r#"{"classifications":[{"name":"q","radio_answer":{"name":"a","confidence":"x"}}]}"#,
             "classifications.confidence",
+            "'x'",
+            "double",
         ),
     ] {
         let out = walk(&[&line_with(ann)], &WalkOptions::default());
+        assert_eq!(out.quarantine.len(), 1, "{ann}");
         let (field, reason) = only_field(&out);
         assert_eq!(field, column, "{ann}");
-        assert!(reason.contains(column));
+        let want = format!("column {column}: {value} is not a valid value for this column's type ({kind})");
+        assert_eq!(reason, want);
         assert_eq!(out.quarantine[0].runs, [RUN]);
         assert!(out.partitions.is_empty());
     }
+    // Digits beyond int64 are quoted as the line has them.
+    let exif = r#"{"data_row":{"id":"dr1"},"media_attributes":{"exif_rotation":"99999999999999999999"},"experiments":{"m1":{"runs":{"run-1":{}}}}}"#;
+    let out = walk(&[exif], &WalkOptions::default());
+    assert_eq!(
+        only_field(&out),
+        (
+            "data_rows.exif_rotation",
+            "column data_rows.exif_rotation: '99999999999999999999' is not a valid value for this column's type (int32)"
+        )
+    );
+    let out = walk(
+        &[&line_with(r#"{"objects":[{"polygon":["xy"]}]}"#)],
+        &WalkOptions::default(),
+    );
+    let (field, reason) = only_field(&out);
+    assert_eq!(field, "objects.points");
+    assert!(
+        reason.starts_with("column objects.points: ['xy'] is not a valid value"),
+        "{reason}"
+    );
     // An integral float fits an integer column; a fraction does not.
     let ok = walk(
         &[&line_with(r#"{"objects":[{"location":{"start":3.0}}]}"#)],
