@@ -44,10 +44,10 @@ def headline(metrics: pl.DataFrame) -> dg.TableMetadataValue:
     return dg.MetadataValue.table(records, schema=schema)
 
 
-def _picture(path: Path, title: str) -> dg.MarkdownMetadataValue:
+def _picture(png: bytes, where: object, title: str) -> dg.MarkdownMetadataValue:
     """The PNG inline (the UI shows it in place), with where the file is."""
-    data = base64.b64encode(path.read_bytes()).decode()
-    return dg.MetadataValue.md(f"![{title}](data:image/png;base64,{data})\n\n`{path}`")
+    data = base64.b64encode(png).decode()
+    return dg.MetadataValue.md(f"![{title}](data:image/png;base64,{data})\n\n`{where}`")
 
 
 @dg.asset(
@@ -79,8 +79,9 @@ def evaluation(context: dg.AssetExecutionContext,
         "metrics_per_class": headline(result.metrics),
         "iou_thresholds": dg.MetadataValue.json(list(DEFAULT_THRESHOLDS)),
         **{f"{name}_rows": result.rows[name] for name in EVALUATION_TABLES},
-        "pr_curves": _picture(result.plots["pr_curves"], "precision-recall curves"),
-        "confusion_matrix": _picture(result.plots["confusion_matrix"], "confusion matrix"),
+        "pr_curves": _picture(result.pictures["pr_curves"], result.plots["pr_curves"], "precision-recall curves"),
+        "confusion_matrix": _picture(result.pictures["confusion_matrix"], result.plots["confusion_matrix"],
+                                     "confusion matrix"),
         "pr_curves_png": dg.MetadataValue.path(str(result.plots["pr_curves"])),
         "confusion_matrix_png": dg.MetadataValue.path(str(result.plots["confusion_matrix"])),
     }

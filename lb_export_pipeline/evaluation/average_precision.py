@@ -3,47 +3,80 @@
 Detections of a class are ranked by confidence over all images (ties: image order, then the order
 within the image), true and false positives are summed along that ranking, precision is made
 monotone from the right and read at 101 recall points; a class without labels has no AP.
+
+The ranking arrives in chunks, already in order (``Ranking.add``), so memory does not grow with the
+run: the first position where recall reaches a recall point is found as the chunk passes, and the
+precision read there is the largest precision from that position on (this chunk's and every later
+one's). The values are those of the whole-array computation, operation for operation.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import polars as pl
 
+from .schemas import ALL
+
 COCO_THRESHOLDS = np.linspace(0.5, 0.95, 10)
 RECALL_POINTS = np.linspace(0.0, 1.0, 101)
+TP_COLUMNS = [f"tp{i}" for i in range(COCO_THRESHOLDS.size)]
+RANK_ORDER = ("class", "confidence DESC", "data_row_id", "dicom_group", "frame", "rank")
 
 
-def precision_at_recall(tp: np.ndarray, labels: int) -> np.ndarray:
-    """101 interpolated precisions for detections already in rank order (tp: bool per detection)."""
-    q = np.zeros(RECALL_POINTS.size)
-    if tp.size == 0:
-        return q
-    tps = np.cumsum(tp, dtype=np.float64)
-    fps = np.cumsum(~tp, dtype=np.float64)
-    recall = tps / labels
-    precision = tps / (fps + tps + np.spacing(1))
-    precision = np.maximum.accumulate(precision[::-1])[::-1]
-    idx = np.searchsorted(recall, RECALL_POINTS, side="left")
-    ok = idx < tp.size
-    q[ok] = precision[idx[ok]]
-    return q
+class Ranking:
+    """One class's precision at the 101 recall points for each COCO threshold (``curve``: 10 x 101)."""
+
+    def __init__(self, labels: int) -> None:
+        self.labels = labels
+        self.tps = np.zeros(COCO_THRESHOLDS.size)
+        self.fps = np.zeros(COCO_THRESHOLDS.size)
+        self.reached = np.zeros(COCO_THRESHOLDS.size, dtype=np.int64)  # recall points reached so far
+        self.curve = np.zeros((COCO_THRESHOLDS.size, RECALL_POINTS.size))
+
+    def add(self, tp: np.ndarray) -> None:
+        """The next detections in rank order: ``tp`` (thresholds x detections) says which matched."""
+        if tp.shape[1] == 0:
+            return
+        tps = self.tps[:, None] + np.cumsum(tp, axis=1, dtype=np.float64)
+        fps = self.fps[:, None] + np.cumsum(~tp, axis=1, dtype=np.float64)
+        precision = tps / (fps + tps + np.spacing(1))
+        recall = tps / self.labels
+        best_after = np.maximum.accumulate(precision[:, ::-1], axis=1)[:, ::-1]
+        for t in range(COCO_THRESHOLDS.size):
+            k = self.reached[t]
+            self.curve[t, :k] = np.maximum(self.curve[t, :k], best_after[t, 0])
+            at = np.searchsorted(recall[t], RECALL_POINTS[k:], side="left")
+            at = at[at < tp.shape[1]]
+            self.curve[t, k:k + at.size] = best_after[t, at]
+            self.reached[t] = k + at.size
+        self.tps, self.fps = tps[:, -1], fps[:, -1]
 
 
-def class_curves(detections: pl.DataFrame, label_counts: dict[str, int]) -> dict[str, np.ndarray]:
-    """Per class: precision at the 101 recall points for each COCO threshold (shape 10 x 101).
+def curves(ranked: Iterable[pl.DataFrame], label_counts: pl.DataFrame) -> dict[str, dict[str, np.ndarray]]:
+    """Per split (and ALL) and class with labels: the curve. ``ranked``: detections in ``RANK_ORDER``
+    (columns class, split and TP_COLUMNS), in chunks; ``label_counts``: split, class, labels."""
+    totals = label_counts.group_by("split", "class").agg(pl.col("labels").sum())
+    rankings: dict[tuple[str, str], Ranking] = {}
+    for split, cls, n in [*totals.iter_rows(), *totals.group_by("class").agg(pl.col("labels").sum())
+                          .select(split=pl.lit(ALL), cls="class", n="labels").iter_rows()]:
+        if n > 0:
+            rankings[(split, cls)] = Ranking(n)
+    for chunk in ranked:
+        for (cls,), of_class in chunk.partition_by("class", as_dict=True, maintain_order=True).items():
+            _add(rankings.get((ALL, cls)), of_class)
+            for (split,), of_split in of_class.partition_by("split", as_dict=True, maintain_order=True).items():
+                _add(rankings.get((split, cls)), of_split)
+    out: dict[str, dict[str, np.ndarray]] = {}
+    for (split, cls), ranking in sorted(rankings.items()):
+        out.setdefault(split, {})[cls] = ranking.curve
+    return out
 
-    ``detections``: class, the image (data_row_id, dicom_group, frame), rank within it, confidence and
-    one boolean column ``tp<i>`` per COCO threshold; only classes with labels get a curve."""
-    curves: dict[str, np.ndarray] = {}
-    by_class = detections.partition_by("class", as_dict=True)
-    for cls, n in sorted(label_counts.items()):
-        if n == 0:
-            continue
-        d = by_class.get((cls,), detections.clear()).sort(
-            "confidence", "data_row_id", "dicom_group", "frame", "rank", descending=[True, False, False, False, False])
-        curves[cls] = np.stack([precision_at_recall(d[f"tp{i}"].to_numpy(), n) for i in range(COCO_THRESHOLDS.size)])
-    return curves
+
+def _add(ranking: Ranking | None, detections: pl.DataFrame) -> None:
+    if ranking is not None:
+        ranking.add(detections.select(TP_COLUMNS).to_numpy().T)
 
 
 def summary(curves: dict[str, np.ndarray]) -> dict[str, tuple[float, float, float]]:

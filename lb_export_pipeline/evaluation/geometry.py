@@ -88,23 +88,36 @@ def shapes(df: pl.DataFrame, kind: Ints) -> npt.NDArray[np.object_]:
     return out
 
 
-def _kind_code(df: pl.DataFrame) -> Ints:
+def kind_code(df: pl.DataFrame) -> Ints:
     """Geometry kind as an integer per instance (index into KINDS; -1 for anything else)."""
     return df.select(pl.col("geometry_kind").replace_strict(
         {k: i for i, k in enumerate(KINDS)}, default=-1, return_dtype=pl.Int64)).to_series().to_numpy()
 
 
-def box_iou(edges: Floats, g: Ints, p: Ints) -> Floats:
-    """IoU of axis-aligned boxes; ``edges`` holds (top, left, bottom, right) per instance, rounded."""
-    a, b = edges[g], edges[p]
-    iw = np.clip(np.minimum(a[:, 3], b[:, 3]) - np.maximum(a[:, 1], b[:, 1]), 0, None)
-    ih = np.clip(np.minimum(a[:, 2], b[:, 2]) - np.maximum(a[:, 0], b[:, 0]), 0, None)
-    inter = iw * ih
-    area_a = np.clip(a[:, 2] - a[:, 0], 0, None) * np.clip(a[:, 3] - a[:, 1], 0, None)
-    area_b = np.clip(b[:, 2] - b[:, 0], 0, None) * np.clip(b[:, 3] - b[:, 1], 0, None)
-    union = area_a + area_b - inter
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(union > 0, inter / union, 0.0)
+BOX = KINDS.index("bounding_box")
+EDGES = ("top", "left", "bottom", "right", "area")
+
+
+def box_edges(df: pl.DataFrame) -> dict[str, Floats]:
+    """Per instance: the box's edges, rounded as the SDK's trip through GeoJSON rounds them, and its area."""
+    top, left = df["bbox_top"].to_numpy(), df["bbox_left"].to_numpy()
+    edges = [np.round(top, DECIMALS), np.round(left, DECIMALS), np.round(top + df["bbox_height"].to_numpy(), DECIMALS),
+             np.round(left + df["bbox_width"].to_numpy(), DECIMALS)]
+    area = np.clip(edges[2] - edges[0], 0, None) * np.clip(edges[3] - edges[1], 0, None)
+    return dict(zip(EDGES, [*edges, area], strict=True))
+
+
+def box_iou(suffix: str) -> pl.Expr:
+    """IoU of axis-aligned boxes, over the ``EDGES`` columns of a label and of a prediction (``<edge><suffix>``);
+    the same floating-point operations as the SDK's polygon areas give on rectangles."""
+    def lo(edge: str) -> pl.Expr:
+        return pl.max_horizontal(edge, f"{edge}{suffix}")
+
+    def hi(edge: str) -> pl.Expr:
+        return pl.min_horizontal(edge, f"{edge}{suffix}")
+    inter = (hi("right") - lo("left")).clip(0) * (hi("bottom") - lo("top")).clip(0)
+    union = pl.col("area") + pl.col(f"area{suffix}") - inter
+    return pl.when(union > 0).then(inter / union).otherwise(0.0)
 
 
 def span_iou(spans: Floats, message: Ints, g: Ints, p: Ints) -> Floats:
@@ -135,23 +148,18 @@ def shape_iou(ga: npt.NDArray[np.object_], gb: npt.NDArray[np.object_]) -> Float
 
 
 class PairIoU:
-    """IoU of instance pairs (g[i], p[i]) of one geometry kind, from columns read once per bucket."""
+    """IoU of instance pairs (g[i], p[i]) of one geometry kind other than boxes (spans and shapes),
+    from columns read once per bucket."""
 
     def __init__(self, inst: pl.DataFrame) -> None:
-        self.kind = _kind_code(inst)
+        self.kind = kind_code(inst)
         self.shapes = shapes(inst, self.kind)
-        top, left = inst["bbox_top"].to_numpy(), inst["bbox_left"].to_numpy()
-        self.edges = np.round(np.column_stack([top, left, top + inst["bbox_height"].to_numpy(),
-                                               left + inst["bbox_width"].to_numpy()]), DECIMALS)
         self.spans = np.column_stack([inst["text_start"].to_numpy(), inst["text_end"].to_numpy()]).astype(np.float64)
         self.message = inst["message_id"].fill_null("").cast(pl.Categorical).to_physical().to_numpy().astype(np.int64)
 
     def __call__(self, g: Ints, p: Ints) -> Floats:
         iou = np.zeros(len(g))
         kind = self.kind[g]
-        boxes = np.flatnonzero(kind == KINDS.index("bounding_box"))
-        if boxes.size:
-            iou[boxes] = box_iou(self.edges, g[boxes], p[boxes])
         spans = np.flatnonzero(np.isin(kind, [KINDS.index("text_span"), KINDS.index("conversational_span")]))
         if spans.size:
             iou[spans] = span_iou(self.spans, self.message, g[spans], p[spans])

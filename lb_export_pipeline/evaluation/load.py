@@ -1,8 +1,9 @@
 """Read one model run's labels and predictions out of the tables, a bucket of data rows at a time.
 
-A large run is first split into buckets in one pass (``partition``: DuckDB writes the columns the
-evaluation needs, Hive-partitioned by bucket, into a scratch folder), so each bucket is read on its
-own instead of scanning the whole run once per bucket.
+A large run is first split into buckets in one streaming pass (``partition``): the query's rows come
+in Arrow batches and each row goes, by a hash of its data row, to its bucket's Arrow IPC file in a
+scratch folder. A bucket is then memory-mapped on its own instead of scanning the whole run once per
+bucket. Memory: one batch while splitting, one bucket while evaluating.
 
 Still media come from ``objects``; video and DICOM from ``video_frames`` (one instance per frame and
 track). Each instance gets a ``scope`` (data row, DICOM view, frame) within which objects are
@@ -17,6 +18,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pyarrow as pa
+import pyarrow.ipc as ipc
 
 _GEOMETRY = ("geometry_kind, bbox_top, bbox_left, bbox_height, bbox_width, point_x, point_y, points, "
              "text_start, text_end, message_id, geojson_type, geojson")
@@ -44,26 +46,40 @@ WHERE c.model_run_id = $run AND c.object_feature_id IS NULL AND c.answer_kind IN
 _QUERIES = {"instances": _OBJECTS_SQL, "answers": _CLASSIFICATIONS_SQL}
 
 
+BATCH_ROWS = 1 << 18
+
+
 def partition(con: duckdb.DuckDBPyConnection, run: str, buckets: int, scratch: Path) -> None:
     """Write the run's instances and answers into ``scratch``, split into ``buckets`` by data row."""
     scratch.mkdir(parents=True, exist_ok=True)
     for name, sql in _QUERIES.items():
-        con.execute(f"CREATE OR REPLACE TEMP VIEW __bucketed AS SELECT *, hash(data_row_id) % {int(buckets)} "
-                    f"AS bucket FROM ({sql.replace('$run', _literal(run))})")
-        con.execute(f"COPY __bucketed TO {_literal(str(scratch / name))} (FORMAT parquet, PARTITION_BY (bucket))")
+        bucketed = f"SELECT *, (hash(data_row_id) % {int(buckets)})::UINTEGER AS bucket FROM ({sql})"
+        writers: dict[int, ipc.RecordBatchFileWriter] = {}
+        try:
+            for batch in con.sql(bucketed, params={"run": run}).to_arrow_reader(BATCH_ROWS):
+                frame = _frame(pa.Table.from_batches([batch]))
+                for (bucket, ), part in frame.partition_by("bucket", as_dict=True, include_key=False).items():
+                    table = part.to_arrow()
+                    if bucket not in writers:
+                        writers[bucket] = ipc.new_file(_bucket_file(scratch, name, bucket), table.schema)
+                    writers[bucket].write_table(table)
+        finally:
+            for writer in writers.values():
+                writer.close()
 
 
-def _literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
+def _bucket_file(scratch: Path, name: str, bucket: object) -> Path:
+    return scratch / f"{name}-{bucket}.arrow"
 
 
 def _read(con: duckdb.DuckDBPyConnection, name: str, run: str, bucket: int, buckets: int,
           scratch: Path | None) -> pl.DataFrame:
-    folder = scratch / name if scratch is not None else None
-    if folder is not None and any(folder.glob("*/*.parquet")):
-        sql = (f"SELECT * EXCLUDE (bucket) FROM read_parquet({_literal(str(folder / '*' / '*.parquet'))}, "
-               "hive_partitioning = true) WHERE bucket = $bucket")
-        return _frame(con.sql(sql, params={"bucket": bucket}).to_arrow_table())
+    if scratch is not None:
+        path = _bucket_file(scratch, name, bucket)
+        if path.exists():
+            with pa.memory_map(str(path)) as source:  # zero-copy: the frame reads the mapped file
+                return _frame(ipc.open_file(source).read_all())
+        return _frame(con.sql(f"SELECT * FROM ({_QUERIES[name]}) LIMIT 0", params={"run": run}).to_arrow_table())
     sql = f"SELECT * FROM ({_QUERIES[name]}) WHERE hash(data_row_id) % $buckets = $bucket"
     return _frame(con.sql(sql, params={"run": run, "bucket": bucket, "buckets": buckets}).to_arrow_table())
 

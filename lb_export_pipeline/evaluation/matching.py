@@ -22,64 +22,79 @@ Ints = npt.NDArray[np.int64]
 COCO_MAX_DETS = 100
 
 
-def candidate_pairs(inst: pl.DataFrame) -> pl.DataFrame:
-    """Every (label, prediction) of one scope and geometry kind, any class: columns g, p, same_class."""
-    keys = ["scope", "geometry_kind"]
-    labels = inst.filter(pl.col("source") == "label").select(*keys, g="idx", g_class="class")
-    preds = inst.filter(pl.col("source") == "prediction").select(*keys, p="idx", p_class="class")
-    pairs = labels.join(preds, on=keys, how="inner")
-    return pairs.select("g", "p", same_class=pl.col("g_class") == pl.col("p_class"))
+def _first_of(keys: Ints, size: int) -> Ints:
+    """Per key, the first position where it occurs (``size``: one past the largest key)."""
+    first = np.full(size, keys.size, dtype=np.int64)
+    np.minimum.at(first, keys, np.arange(keys.size, dtype=np.int64))
+    return first
 
 
 def greedy(g: Ints, p: Ints, iou: npt.NDArray[np.float64]) -> Ints:
     """Labelbox's greedy matching of same-class pairs with iou > 0: the positions of the pairs taken.
     Ties in IoU go to the lower label, then the lower prediction (the SDK's list order)."""
     order = np.lexsort((p, g, -iou))
-    df = pl.DataFrame({"g": g[order], "p": p[order], "at": order}).with_row_index("o")
-    taken: list[pl.DataFrame] = []
-    while df.height:
-        first_g = df.group_by("g").agg(pl.col("o").min())["o"]
-        first_p = df.group_by("p").agg(pl.col("o").min())["o"]
-        win = df.filter(pl.col("o").is_in(first_g) & pl.col("o").is_in(first_p))
-        taken.append(win)
-        df = df.filter(~pl.col("g").is_in(win["g"]) & ~pl.col("p").is_in(win["p"]))
-    if not taken:
-        return np.empty(0, np.int64)
-    return pl.concat(taken)["at"].to_numpy().astype(np.int64)
+    g, p = g[order], p[order]
+    size = int(max(g.max(), p.max())) + 1 if order.size else 0
+    used_g, used_p = np.zeros(size, dtype=bool), np.zeros(size, dtype=bool)
+    alive = np.arange(order.size)
+    taken: list[Ints] = []
+    while alive.size:
+        ga, pa = g[alive], p[alive]
+        at = np.arange(alive.size)
+        win = (_first_of(ga, size)[ga] == at) & (_first_of(pa, size)[pa] == at)
+        taken.append(alive[win])
+        used_g[ga[win]], used_p[pa[win]] = True, True
+        alive = alive[~used_g[ga] & ~used_p[pa]]
+    return order[np.concatenate(taken)] if taken else np.empty(0, np.int64)
 
 
 def coco_ranks(inst: pl.DataFrame) -> pl.DataFrame:
     """Each prediction's rank within its (scope, class) by confidence, highest first, ties in
-    instance order (COCO's stable sort); ranks from COCO_MAX_DETS on are not evaluated."""
-    preds = inst.filter(pl.col("source") == "prediction").select("idx", "scope", "class", "confidence")
-    preds = preds.sort("scope", "class", pl.col("confidence").fill_null(0.0), "idx",
-                       descending=[False, False, True, False])
-    return preds.with_columns(rank=pl.int_range(pl.len()).over("scope", "class").cast(pl.Int64))
+    instance order (COCO's stable sort); columns idx, rank. Ranks from COCO_MAX_DETS on are not
+    evaluated."""
+    preds = inst.filter(pl.col("source") == "prediction")
+    idx = preds["idx"].to_numpy()
+    scope, code = preds["scope"].to_numpy(), preds["class"].rank("dense").to_numpy()
+    order = np.lexsort((idx, -preds["confidence"].fill_null(0.0).to_numpy(), code, scope))
+    scope, code = scope[order], code[order]
+    first = np.r_[True, (scope[1:] != scope[:-1]) | (code[1:] != code[:-1])]
+    starts = np.flatnonzero(first)
+    rank = np.arange(order.size) - np.repeat(starts, np.diff(np.r_[starts, order.size]))
+    return pl.DataFrame({"idx": idx[order], "rank": rank.astype(np.int64)})
 
 
-def coco_match(n: int, g: Ints, p: Ints, iou: npt.NDArray[np.float64], rank: Ints, threshold: float) -> Ints:
-    """COCO's matching at one threshold over same-class pairs: for each prediction instance the label
-    it matched, or -1. ``rank`` is the prediction's rank, indexed by instance (-1 for labels)."""
-    keep = iou >= min(threshold, 1 - 1e-10)
-    g, p, iou = g[keep], p[keep], iou[keep]
+def coco_match(n: int, g: Ints, p: Ints, iou: npt.NDArray[np.float64], rank: Ints,
+               thresholds: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
+    """COCO's matching over same-class pairs at each threshold: whether each prediction instance
+    matched a label (shape thresholds x n). ``rank`` is the prediction's rank, indexed by instance
+    (-1 for labels and unranked predictions).
+
+    All thresholds run at once: the pairs are repeated per threshold, with the threshold's number
+    folded into the instance numbers so that a label matched at one threshold stays free at another.
+    The pairs are sorted once, by (rank, prediction, IoU descending, label descending): in round k
+    (the k-th detection of every image and class, at every threshold), a prediction takes the first
+    of its pairs whose label is still free."""
     r = rank[p]
     keep = (r >= 0) & (r < COCO_MAX_DETS)
     g, p, iou, r = g[keep], p[keep], iou[keep], r[keep]
-    order = np.argsort(r, kind="stable")
+    order = np.lexsort((-g, -iou, p, r))
     g, p, iou, r = g[order], p[order], iou[order], r[order]
+    at = [np.flatnonzero(iou >= min(t, 1 - 1e-10)) for t in thresholds]
+    level = np.repeat(np.arange(len(thresholds), dtype=np.int64), [a.size for a in at])
+    rows = np.concatenate(at)
+    g, p, r = g[rows] + level * n, p[rows] + level * n, r[rows].astype(np.int16)
+    by_rank = np.argsort(r, kind="stable")  # keeps (threshold, prediction, best first) within a rank
+    g, p, r = g[by_rank], p[by_rank], r[by_rank]
     bounds = np.searchsorted(r, np.arange(int(r.max()) + 2 if r.size else 1))
-    matched_label = np.zeros(n, dtype=bool)
-    match = np.full(n, -1, dtype=np.int64)
+    matched_label = np.zeros(n * len(thresholds), dtype=bool)
+    matched = np.zeros(n * len(thresholds), dtype=bool)
     for k in range(len(bounds) - 1):
-        sl = slice(bounds[k], bounds[k + 1])
-        gk, pk, ik = g[sl], p[sl], iou[sl]
+        gk, pk = g[bounds[k]:bounds[k + 1]], p[bounds[k]:bounds[k + 1]]
         free = ~matched_label[gk]
-        gk, pk, ik = gk[free], pk[free], ik[free]
-        if gk.size == 0:
+        gk, pk = gk[free], pk[free]
+        if pk.size == 0:
             continue
-        best = np.lexsort((gk, ik, pk))  # per prediction: highest IoU, then the later label (COCO's ties)
-        last = np.r_[pk[best][1:] != pk[best][:-1], True]
-        chosen_p, chosen_g = pk[best][last], gk[best][last]
-        match[chosen_p] = chosen_g
-        matched_label[chosen_g] = True
-    return match
+        first = np.r_[True, pk[1:] != pk[:-1]]  # each prediction's best free label
+        matched[pk[first]] = True
+        matched_label[gk[first]] = True
+    return matched.reshape(len(thresholds), n)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from .objects import passed
 from .schemas import ALL, EVALUATION_METRICS
 
 COUNT_KEY = ("kind", "split", "class", "iou_threshold")
@@ -11,17 +12,27 @@ COUNT_KEY = ("kind", "split", "class", "iou_threshold")
 
 def counts(pairings: pl.DataFrame, thresholds: list[float | None], kind: str) -> pl.DataFrame:
     """Partial sums of one bucket's pairings at each threshold (None: no threshold, as for
-    classification answers, and the skipped objects), to be added across buckets."""
+    classification answers, and the skipped objects), to be added across buckets.
+
+    The pairings are first summed per (split, class, pairing, thresholds passed); each threshold's
+    counts are then sums over those few groups."""
+    ts = sorted(t for t in thresholds if t is not None)
     pairing = pl.col("pairing")
+    grouped = pairings.with_columns(passed=pl.when(pairing == "pair").then(passed(pairings["iou"], ts)).otherwise(0)
+                                    ).group_by("split", "class", "pairing", "passed").agg(
+        n=pl.len(), iou_sum=pl.col("iou").sum(), labels=pl.col("label_feature_id").is_not_null().sum(),
+        predictions=pl.col("prediction_feature_id").is_not_null().sum())
+    n, skipped = pl.col("n"), pairing == "skipped"
     out = []
     for t in thresholds:
-        hit = (pairing == "pair") & ((pl.col("iou") > t) if t is not None else pl.lit(True))
+        hit = (pairing == "pair") & ((pl.col("passed") > ts.index(t)) if t is not None else pl.lit(True))
         miss = (pairing == "pair") & ~hit
-        out.append(pairings.group_by("split", "class").agg(
-            tp=hit.sum(), fp=(miss | (pairing == "prediction")).sum(), fn=(miss | (pairing == "label")).sum(),
-            skipped_labels=((pairing == "skipped") & pl.col("label_feature_id").is_not_null()).sum(),
-            skipped_predictions=((pairing == "skipped") & pl.col("prediction_feature_id").is_not_null()).sum(),
-            iou_sum=pl.col("iou").filter(hit).sum(),
+        out.append(grouped.group_by("split", "class").agg(
+            tp=n.filter(hit).sum(), fp=n.filter(miss | (pairing == "prediction")).sum(),
+            fn=n.filter(miss | (pairing == "label")).sum(),
+            skipped_labels=pl.col("labels").filter(skipped).sum(),
+            skipped_predictions=pl.col("predictions").filter(skipped).sum(),
+            iou_sum=pl.col("iou_sum").filter(hit).sum(),
         ).with_columns(kind=pl.lit(kind), iou_threshold=pl.lit(t, pl.Float64)))
     return pl.concat(out)
 

@@ -1,24 +1,32 @@
 """Evaluate model runs: read their tables a bucket of data rows at a time, write the three evaluation
-tables (and the PNGs) into the same root, each model run's partitions replaced atomically."""
+tables (and the PNGs) into the same root through its partition store, each model run's partitions
+replaced atomically (a folder swap on a local root, a Delta commit on an object store).
+
+Memory is bounded by a bucket (``BUCKET_OBJECTS`` objects): the run is split into buckets in one
+pass, a bucket's matches are written (on a writer thread, while the next bucket is evaluated) before
+the one after it is read, and the detections that average precision ranks across the whole run go to
+scratch files that DuckDB sorts within a memory limit (spilling to disk beyond it).
+"""
 
 from __future__ import annotations
 
 import math
 import os
-from collections.abc import Sequence
+import shutil
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
+import duckdb
 import polars as pl
 import pyarrow.parquet as pq
 
 from ..flatten.partition_values import check_partition_value
-from ..query import connect
+from ..query import connect, sql_string
 from ..schema import PARTITION_COLUMN, TableSpec
-from ..storage import is_remote
-from ..storage.swap import Transaction, fsync_tree
+from ..storage import Location, Staging, store_for
 from . import average_precision, load, metrics, plots
 from .classifications import evaluate_answers
 from .objects import evaluate_bucket, with_outcomes
@@ -26,11 +34,13 @@ from .schemas import ALL, EVALUATION_CONFUSION, EVALUATION_MATCHES, EVALUATION_M
 
 DEFAULT_THRESHOLDS: tuple[float, ...] = tuple(round(0.5 + 0.05 * i, 2) for i in range(10))
 PLOTS_DIR = "evaluation_plots"
-BUCKET_OBJECTS = 250_000
+BUCKET_OBJECTS = 250_000  # instances read at once: bounds memory on large runs
+SORT_MEMORY = "256MB"  # DuckDB's limit while ranking the run's detections (it spills beyond)
+_SCRATCH = "_scratch"  # inside the staging folder, removed before anything is published
 # Feature ids are unique within a file: dictionary-encoding them only costs time (2x on the matches).
 _PARQUET: dict[str, Any] = {"compression": "zstd", "use_dictionary": [
     "data_row_id", "split", "dicom_group", "message_id", "class", "geometry_kind", "answer", "pairing", "skip_reason",
-    "kind", "label_class", "predicted_class"]}  # instances read at once: bounds memory on large runs
+    "kind", "label_class", "predicted_class"]}
 
 
 @dataclass
@@ -38,7 +48,8 @@ class RunEvaluation:
     model_run_id: str
     metrics: pl.DataFrame
     rows: dict[str, int] = field(default_factory=dict)
-    plots: dict[str, Path] = field(default_factory=dict)
+    plots: dict[str, Location] = field(default_factory=dict)  # where the PNGs were published
+    pictures: dict[str, bytes] = field(default_factory=dict)  # the PNGs themselves
 
 
 def _with_nulls(matches: pl.DataFrame) -> pl.DataFrame:
@@ -49,75 +60,108 @@ def _with_nulls(matches: pl.DataFrame) -> pl.DataFrame:
 
 def _write(table: pl.DataFrame, spec: TableSpec, path: Path) -> int:
     arrow = table.select(spec.column_names).to_arrow().cast(spec.schema)
+    path.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(arrow, path, **_PARQUET)
     return int(arrow.num_rows)
 
 
-def _part(txn: Transaction, spec: TableSpec, run: str, n: int) -> Path:
-    folder = txn.new / spec.name / f"{PARTITION_COLUMN}={run}"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / f"part-{txn.id}-w00-{n:05d}.parquet"
+def _partition(spec_name: str, run: str) -> str:
+    return f"{spec_name}/{PARTITION_COLUMN}={run}"
 
 
-def evaluate_run(root: Path, run: str, thresholds: Sequence[float] = DEFAULT_THRESHOLDS) -> RunEvaluation:
+class _Bucketed:
+    """The per-bucket work of one run; what is summed across buckets is kept, the rest written."""
+
+    def __init__(self, staging: Staging, run: str, thresholds: list[float]) -> None:
+        self.staging, self.run, self.thresholds = staging, run, thresholds
+        self.scratch = staging.folder / _SCRATCH
+        self.scratch.mkdir(parents=True)
+        self.parts: list[pl.DataFrame] = []
+        self.label_counts: list[pl.DataFrame] = []
+        self.confusion: list[pl.DataFrame] = []
+        self.written = 0
+
+    def matches_path(self, bucket: int) -> Path:
+        folder = self.staging.folder / _partition(EVALUATION_MATCHES.name, self.run)
+        return folder / f"part-{self.staging.id}-w00-{bucket:05d}.parquet"
+
+    def run_all(self, con: duckdb.DuckDBPyConnection, buckets: int) -> None:
+        scratch = self.scratch if buckets > 1 else None
+        if scratch is not None:
+            load.partition(con, self.run, buckets, scratch)
+        with ThreadPoolExecutor(1, thread_name_prefix="evaluation-writer") as writer:
+            pending: Future[int] | None = None
+            for b in range(buckets):
+                matches = self.bucket(b, load.instances(con, self.run, b, buckets, scratch),
+                                      load.answers(con, self.run, b, buckets, scratch))
+                if pending is not None:
+                    self.written += pending.result()  # at most one bucket's matches waits to be written
+                pending = writer.submit(_write, matches, EVALUATION_MATCHES, self.matches_path(b))
+            if pending is not None:
+                self.written += pending.result()
+
+    def bucket(self, b: int, instances: pl.DataFrame, answers: pl.DataFrame) -> pl.DataFrame:
+        result = evaluate_bucket(instances, self.thresholds)
+        scored = evaluate_answers(answers)
+        self.parts += [metrics.counts(result.pairings, [None, *self.thresholds], "object"),
+                       metrics.counts(scored, [None], "classification")]
+        result.detections.write_parquet(self.scratch / f"detections-{b:05d}.parquet", compression="uncompressed")
+        self.label_counts.append(result.label_counts)
+        self.confusion.append(result.confusion)
+        matches = pl.concat([with_outcomes(result.pairings, self.thresholds), scored], how="diagonal_relaxed")
+        return _with_nulls(matches)
+
+    def ranked(self) -> Iterator[pl.DataFrame]:
+        """The run's detections in COCO's rank order, in chunks (DuckDB sorts within SORT_MEMORY)."""
+        spill = self.scratch / "spill"
+        con = duckdb.connect(config={"memory_limit": SORT_MEMORY, "temp_directory": str(spill)})
+        files = sql_string(str(self.scratch / "detections-*.parquet"))
+        order = ", ".join(average_precision.RANK_ORDER)
+        reader = con.sql(f"SELECT class, split, {', '.join(average_precision.TP_COLUMNS)} "
+                         f"FROM read_parquet({files}) ORDER BY {order}").to_arrow_reader(load.BATCH_ROWS)
+        for batch in reader:
+            frame = pl.from_arrow(batch)
+            assert isinstance(frame, pl.DataFrame)
+            yield frame
+        con.close()
+
+
+def evaluate_run(root: str | os.PathLike[str], run: str,
+                 thresholds: Sequence[float] = DEFAULT_THRESHOLDS) -> RunEvaluation:
     """Evaluate one model run under ``root`` and replace its partitions of the evaluation tables."""
     check_partition_value(run)
-    thresholds = sorted({float(t) for t in thresholds})
+    ts = sorted({float(t) for t in thresholds})
     con = connect(root)
     buckets = max(1, math.ceil(load.object_count(con, run) / BUCKET_OBJECTS))
-    txn = Transaction(root).begin()
-    try:
-        parts, detections, label_counts, confusion = [], [], [], []
-        written = 0
-        scratch = txn.root / "scratch" if buckets > 1 else None
-        if scratch is not None:
-            load.partition(con, run, buckets, scratch)
-        for b in range(buckets):
-            result = evaluate_bucket(load.instances(con, run, b, buckets, scratch), thresholds)
-            answers = evaluate_answers(load.answers(con, run, b, buckets, scratch))
-            matches = pl.concat([with_outcomes(result.pairings, thresholds), answers], how="diagonal_relaxed")
-            written += _write(_with_nulls(matches), EVALUATION_MATCHES, _part(txn, EVALUATION_MATCHES, run, b))
-            parts += [metrics.counts(result.pairings, [None, *thresholds], "object"),
-                      metrics.counts(answers, [None], "classification")]
-            detections.append(result.detections)
-            label_counts.append(result.label_counts)
-            confusion.append(result.confusion)
-        ap, curves = _average_precision(pl.concat(detections), pl.concat(label_counts))
-        metric_rows = metrics.rows(parts, ap)
-        confusion_rows = _confusion_rows(pl.concat(confusion))
-        rows = {EVALUATION_MATCHES.name: written}
+    with store_for(root).stage() as staging:
+        work = _Bucketed(staging, run, ts)
+        work.run_all(con, buckets)
+        curves = average_precision.curves(work.ranked(), pl.concat(work.label_counts))
+        shutil.rmtree(work.scratch)
+        ap = {(split, cls): v for split, by_class in curves.items()
+              for cls, v in average_precision.summary(by_class).items()}
+        metric_rows = metrics.rows(work.parts, ap)
+        confusion_rows = _confusion_rows(pl.concat(work.confusion))
+        rows = {EVALUATION_MATCHES.name: work.written}
         for spec, table in ((EVALUATION_METRICS, metric_rows), (EVALUATION_CONFUSION, confusion_rows)):
-            rows[spec.name] = _write(table, spec, _part(txn, spec, run, 0))
-        plot_dir = txn.new / PLOTS_DIR / f"{PARTITION_COLUMN}={run}"
+            rows[spec.name] = _write(table, spec, staging.folder / _partition(spec.name, run)
+                                     / f"part-{staging.id}-w00-00000.parquet")
+        plot_dir = staging.folder / _partition(PLOTS_DIR, run)
         plot_dir.mkdir(parents=True)
-        plots.pr_curves(curves, plot_dir / plots.PR_CURVES)
-        plots.confusion_matrix(confusion_rows, thresholds[0], plot_dir / plots.CONFUSION)
-        fsync_tree(txn.new)
-        for name in (*rows, PLOTS_DIR):
-            txn.replace(Path(name) / f"{PARTITION_COLUMN}={run}")
-    finally:
-        txn.finish()
-    final = root / PLOTS_DIR / f"{PARTITION_COLUMN}={run}"
-    return RunEvaluation(run, metric_rows, rows, {"pr_curves": final / plots.PR_CURVES,
-                                                   "confusion_matrix": final / plots.CONFUSION})
+        plots.pr_curves(curves.get(ALL, {}), plot_dir / plots.PR_CURVES)
+        plots.confusion_matrix(confusion_rows, ts[0], plot_dir / plots.CONFUSION)
+        pictures = {"pr_curves": (plot_dir / plots.PR_CURVES).read_bytes(),
+                    "confusion_matrix": (plot_dir / plots.CONFUSION).read_bytes()}
+        for spec in (EVALUATION_MATCHES, EVALUATION_METRICS, EVALUATION_CONFUSION):
+            staging.publish_partition(_partition(spec.name, run), spec.schema)
+        published = staging.publish_folder(_partition(PLOTS_DIR, run), last=plots.CONFUSION)
+    where = {name: _join(published, file) for name, file in (("pr_curves", plots.PR_CURVES),
+                                                                ("confusion_matrix", plots.CONFUSION))}
+    return RunEvaluation(run, metric_rows, rows, where, pictures)
 
 
-def _average_precision(detections: pl.DataFrame, label_counts: pl.DataFrame
-                       ) -> tuple[dict[tuple[str, str], tuple[float, float, float]], dict[str, np.ndarray]]:
-    ap: dict[tuple[str, str], tuple[float, float, float]] = {}
-    all_curves: dict[str, np.ndarray] = {}
-    splits = sorted(set(label_counts["split"]) | set(detections["split"]))
-    by_split = detections.partition_by("split", as_dict=True)
-    for split in [ALL, *splits]:
-        d = detections if split == ALL else by_split.get((split,), detections.clear())
-        lc = label_counts if split == ALL else label_counts.filter(pl.col("split") == split)
-        counts = dict(lc.group_by("class").agg(pl.col("labels").sum()).iter_rows())
-        curves = average_precision.class_curves(d, counts)
-        for cls, v in average_precision.summary(curves).items():
-            ap[(split, cls)] = v
-        if split == ALL:
-            all_curves = curves
-    return ap, all_curves
+def _join(folder: Location, name: str) -> Location:
+    return folder / name if isinstance(folder, Path) else f"{folder.rstrip('/')}/{name}"
 
 
 def _confusion_rows(confusion: pl.DataFrame) -> pl.DataFrame:
@@ -128,22 +172,19 @@ def _confusion_rows(confusion: pl.DataFrame) -> pl.DataFrame:
     return pl.concat([per_split, every.select(per_split.columns)]).sort(key)
 
 
-def model_run_ids(root: Path) -> list[str]:
+def model_run_ids(root: str | os.PathLike[str]) -> list[str]:
     con = connect(root)
     return [r[0] for r in con.sql("SELECT DISTINCT model_run_id FROM objects ORDER BY 1").fetchall()]
 
 
 def evaluate(root: str | os.PathLike[str], runs: Sequence[str] | None = None,
              thresholds: Sequence[float] = DEFAULT_THRESHOLDS) -> list[RunEvaluation]:
-    """Evaluate ``runs`` (default: every model run in the tables) under a local ``root``."""
-    if is_remote(root):
-        raise ValueError(f"evaluate writes local tables only; {root} is an object store")
-    path = Path(root)
-    if not (path / "objects").is_dir():
-        raise FileNotFoundError(f"no objects table under {path}: flatten an export into it first")
+    """Evaluate ``runs`` (default: every model run in the tables) under ``root``, a local folder or an
+    object-store URI."""
+    if not store_for(root).exists("objects"):
+        raise FileNotFoundError(f"no objects table under {root}: flatten an export into it first")
     bad = [t for t in thresholds if not 0 < t < 1]
     if bad:
         raise ValueError(f"IoU thresholds must lie strictly between 0 and 1: {bad}")
-    return [evaluate_run(path, run, thresholds) for run in (runs or model_run_ids(path))]
-
+    return [evaluate_run(root, run, thresholds) for run in (runs or model_run_ids(root))]
 
