@@ -21,7 +21,7 @@ from .schemas import ALL
 
 COCO_THRESHOLDS = np.linspace(0.5, 0.95, 10)
 RECALL_POINTS = np.linspace(0.0, 1.0, 101)
-TP_COLUMNS = [f"tp{i}" for i in range(COCO_THRESHOLDS.size)]
+_BITS = np.arange(COCO_THRESHOLDS.size, dtype=np.uint16)
 RANK_ORDER = ("class", "confidence DESC", "data_row_id", "dicom_group", "frame", "rank")
 
 
@@ -39,8 +39,8 @@ class Ranking:
         """The next detections in rank order: ``tp`` (thresholds x detections) says which matched."""
         if tp.shape[1] == 0:
             return
-        tps = self.tps[:, None] + np.cumsum(tp, axis=1, dtype=np.float64)
-        fps = self.fps[:, None] + np.cumsum(~tp, axis=1, dtype=np.float64)
+        tps = self.tps[:, None] + np.cumsum(tp, axis=1).astype(np.float64)  # whole numbers: exact
+        fps = self.fps[:, None] + (np.arange(1, tp.shape[1] + 1) - tps + self.tps[:, None])
         precision = tps / (fps + tps + np.spacing(1))
         recall = tps / self.labels
         best_after = np.maximum.accumulate(precision[:, ::-1], axis=1)[:, ::-1]
@@ -54,9 +54,17 @@ class Ranking:
         self.tps, self.fps = tps[:, -1], fps[:, -1]
 
 
+def matched_bits(matched: np.ndarray) -> np.ndarray:
+    """Whether each detection matched at each COCO threshold (thresholds x detections), as one
+    uint16 per detection (bit i: threshold i)."""
+    bits: np.ndarray = (matched.astype(np.uint16) << _BITS[:, None]).sum(axis=0, dtype=np.uint16)
+    return bits
+
+
 def curves(ranked: Iterable[pl.DataFrame], label_counts: pl.DataFrame) -> dict[str, dict[str, np.ndarray]]:
     """Per split (and ALL) and class with labels: the curve. ``ranked``: detections in ``RANK_ORDER``
-    (columns class, split and TP_COLUMNS), in chunks; ``label_counts``: split, class, labels."""
+    (columns class, split and ``matched``, see ``matched_bits``), in chunks; ``label_counts``: split,
+    class, labels."""
     totals = label_counts.group_by("split", "class").agg(pl.col("labels").sum())
     rankings: dict[tuple[str, str], Ranking] = {}
     for split, cls, n in [*totals.iter_rows(), *totals.group_by("class").agg(pl.col("labels").sum())
@@ -76,7 +84,8 @@ def curves(ranked: Iterable[pl.DataFrame], label_counts: pl.DataFrame) -> dict[s
 
 def _add(ranking: Ranking | None, detections: pl.DataFrame) -> None:
     if ranking is not None:
-        ranking.add(detections.select(TP_COLUMNS).to_numpy().T)
+        bits = detections["matched"].to_numpy()
+        ranking.add((bits[None, :] >> _BITS[:, None]) & 1 == 1)
 
 
 def summary(curves: dict[str, np.ndarray]) -> dict[str, tuple[float, float, float]]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import polars as pl
 import pyarrow as pa
 import pyarrow.ipc as ipc
@@ -46,40 +47,39 @@ WHERE c.model_run_id = $run AND c.object_feature_id IS NULL AND c.answer_kind IN
 _QUERIES = {"instances": _OBJECTS_SQL, "answers": _CLASSIFICATIONS_SQL}
 
 
-BATCH_ROWS = 1 << 18
+BATCH_ROWS = 1 << 16  # rows per batch while splitting: DuckDB buffers a few batches ahead
 
 
 def partition(con: duckdb.DuckDBPyConnection, run: str, buckets: int, scratch: Path) -> None:
-    """Write the run's instances and answers into ``scratch``, split into ``buckets`` by data row."""
+    """Write the run's instances and answers into ``scratch``, split into ``buckets`` by data row
+    (one file per bucket, empty ones included, so that a bucket is read without the connection)."""
     scratch.mkdir(parents=True, exist_ok=True)
     for name, sql in _QUERIES.items():
         bucketed = f"SELECT *, (hash(data_row_id) % {int(buckets)})::UINTEGER AS bucket FROM ({sql})"
-        writers: dict[int, ipc.RecordBatchFileWriter] = {}
+        reader = con.sql(bucketed, params={"run": run}).to_arrow_reader(BATCH_ROWS)
+        schema = reader.schema.remove(reader.schema.get_field_index("bucket"))
+        writers = [ipc.new_file(_bucket_file(scratch, name, b), schema) for b in range(buckets)]
         try:
-            for batch in con.sql(bucketed, params={"run": run}).to_arrow_reader(BATCH_ROWS):
-                frame = _frame(pa.Table.from_batches([batch]))
-                for (bucket, ), part in frame.partition_by("bucket", as_dict=True, include_key=False).items():
-                    table = part.to_arrow()
-                    if bucket not in writers:
-                        writers[bucket] = ipc.new_file(_bucket_file(scratch, name, bucket), table.schema)
-                    writers[bucket].write_table(table)
+            for batch in reader:  # one gather per batch: rows grouped by bucket, then a slice per bucket
+                bucket = batch.column("bucket").to_numpy()
+                order = np.argsort(bucket, kind="stable")
+                bounds = np.searchsorted(bucket[order], np.arange(buckets + 1))
+                grouped = batch.drop_columns(["bucket"]).take(pa.array(order))
+                for b in np.flatnonzero(np.diff(bounds)):
+                    writers[b].write_batch(grouped.slice(bounds[b], bounds[b + 1] - bounds[b]))
         finally:
-            for writer in writers.values():
+            for writer in writers:
                 writer.close()
 
 
-def _bucket_file(scratch: Path, name: str, bucket: object) -> Path:
+def _bucket_file(scratch: Path, name: str, bucket: int) -> Path:
     return scratch / f"{name}-{bucket}.arrow"
 
 
 def _read(con: duckdb.DuckDBPyConnection, name: str, run: str, bucket: int, buckets: int,
           scratch: Path | None) -> pl.DataFrame:
-    if scratch is not None:
-        path = _bucket_file(scratch, name, bucket)
-        if path.exists():
-            with pa.memory_map(str(path)) as source:  # zero-copy: the frame reads the mapped file
-                return _frame(ipc.open_file(source).read_all())
-        return _frame(con.sql(f"SELECT * FROM ({_QUERIES[name]}) LIMIT 0", params={"run": run}).to_arrow_table())
+    if scratch is not None:  # zero-copy: the frame reads the memory-mapped file
+        return _frame(ipc.open_file(pa.memory_map(str(_bucket_file(scratch, name, bucket)))).read_all())
     sql = f"SELECT * FROM ({_QUERIES[name]}) WHERE hash(data_row_id) % $buckets = $bucket"
     return _frame(con.sql(sql, params={"run": run, "bucket": bucket, "buckets": buckets}).to_arrow_table())
 

@@ -50,11 +50,11 @@ def greedy(g: Ints, p: Ints, iou: npt.NDArray[np.float64]) -> Ints:
 
 def coco_ranks(inst: pl.DataFrame) -> pl.DataFrame:
     """Each prediction's rank within its (scope, class) by confidence, highest first, ties in
-    instance order (COCO's stable sort); columns idx, rank. Ranks from COCO_MAX_DETS on are not
-    evaluated."""
+    instance order (COCO's stable sort); columns idx, rank. ``code`` is the class as an integer.
+    Ranks from COCO_MAX_DETS on are not evaluated."""
     preds = inst.filter(pl.col("source") == "prediction")
     idx = preds["idx"].to_numpy()
-    scope, code = preds["scope"].to_numpy(), preds["class"].rank("dense").to_numpy()
+    scope, code = preds["scope"].to_numpy(), preds["code"].to_numpy()
     order = np.lexsort((idx, -preds["confidence"].fill_null(0.0).to_numpy(), code, scope))
     scope, code = scope[order], code[order]
     first = np.r_[True, (scope[1:] != scope[:-1]) | (code[1:] != code[:-1])]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from . import geometry, matching, pairs
+from . import average_precision, geometry, matching, pairs
 from .average_precision import COCO_THRESHOLDS
 from .schemas import BACKGROUND
 
@@ -24,7 +24,7 @@ _OUTCOME = pl.List(pl.Struct({"iou_threshold": pl.Float64, "outcome": pl.String}
 @dataclass
 class BucketResult:
     pairings: pl.DataFrame     # pairs, unpaired labels and predictions, skipped objects (see with_outcomes)
-    detections: pl.DataFrame   # one row per ranked detection of a detection class: tp<i> per COCO threshold
+    detections: pl.DataFrame   # one row per ranked detection of a detection class, where it matched (bits)
     label_counts: pl.DataFrame  # split, class, labels (evaluated detection-kind labels)
     confusion: pl.DataFrame    # split, iou_threshold, label_class, predicted_class, count
 
@@ -92,7 +92,7 @@ def _detections(inst: pl.DataFrame, g: np.ndarray, p: np.ndarray, iou: np.ndarra
     rank[idx] = ranks["rank"].to_numpy()
     matched = matching.coco_match(inst.height, g, p, iou, rank, COCO_THRESHOLDS)[:, idx]
     where = inst.select("class", "split", "data_row_id", "dicom_group", "frame", pl.col("confidence").fill_null(0.0))
-    return where[idx].with_columns(rank=ranks["rank"], **{f"tp{i}": pl.Series(m) for i, m in enumerate(matched)})
+    return where[idx].with_columns(rank=ranks["rank"], matched=pl.Series(average_precision.matched_bits(matched)))
 
 
 def _confusion(inst: pl.DataFrame, g: np.ndarray, p: np.ndarray, iou: np.ndarray,
@@ -122,7 +122,8 @@ def _confusion(inst: pl.DataFrame, g: np.ndarray, p: np.ndarray, iou: np.ndarray
 
 
 def evaluate_bucket(inst: pl.DataFrame, thresholds: list[float]) -> BucketResult:
-    inst = inst.with_columns(skip_reason=geometry.skip_reason(inst))
+    inst = inst.with_columns(skip_reason=geometry.skip_reason(inst),
+                             code=pl.col("class").cast(pl.Categorical).to_physical())  # few classes: cheap codes
     overlapping = pairs.overlapping(inst)
     g, p, iou = pairs.arrays(overlapping)
     same = overlapping["same_class"].to_numpy()

@@ -15,22 +15,24 @@ import polars as pl
 
 from . import geometry
 
+_KINDS = 16  # scope and geometry kind folded into one join key: scope * _KINDS + kind
+
 
 def overlapping(inst: pl.DataFrame) -> pl.DataFrame:
-    """Columns g, p (instance numbers), same_class, iou; one row per overlapping pair."""
+    """Columns g, p (instance numbers), same_class, iou; one row per overlapping pair. ``inst`` has
+    ``code``, the class as an integer (cheap to compare on every pair)."""
     evaluated = inst.filter(pl.col("skip_reason").is_null())
     sides = evaluated.select(
-        "idx", "scope", "source", kind=pl.Series(geometry.kind_code(evaluated)),
-        code=pl.col("class").rank("dense"),  # class as an integer: cheap to compare on every pair
+        "idx", "source", "code", key=pl.col("scope") * _KINDS + pl.Series(geometry.kind_code(evaluated)),
         **{k: pl.Series(v) for k, v in geometry.box_edges(evaluated).items()})
     labels = sides.filter(pl.col("source") == "label").drop("source").lazy()
     preds = sides.filter(pl.col("source") == "prediction").drop("source").lazy()
-    box = pl.col("kind") == geometry.BOX
-    pairs = (labels.join(preds, on=["scope", "kind"], suffix="_p")
+    box = pl.col("key") % _KINDS == geometry.BOX
+    pairs = (labels.join(preds, on="key", suffix="_p")
              .select(g="idx", p="idx_p", box=box, same_class=pl.col("code") == pl.col("code_p"),
                      iou=pl.when(box).then(geometry.box_iou("_p")))
              .filter(~pl.col("box") | (pl.col("iou") > 0))
-             .collect())
+             .collect(engine="streaming"))  # the candidates stream through the filter, never all in memory
     others = pairs.filter(~pl.col("box"))
     if others.height:
         iou = geometry.PairIoU(inst)(others["g"].to_numpy(), others["p"].to_numpy())

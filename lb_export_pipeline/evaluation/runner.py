@@ -34,7 +34,7 @@ from .schemas import ALL, EVALUATION_CONFUSION, EVALUATION_MATCHES, EVALUATION_M
 
 DEFAULT_THRESHOLDS: tuple[float, ...] = tuple(round(0.5 + 0.05 * i, 2) for i in range(10))
 PLOTS_DIR = "evaluation_plots"
-BUCKET_OBJECTS = 250_000  # instances read at once: bounds memory on large runs
+BUCKET_OBJECTS = 100_000  # instances read at once: bounds memory on large runs
 SORT_MEMORY = "256MB"  # DuckDB's limit while ranking the run's detections (it spills beyond)
 _SCRATCH = "_scratch"  # inside the staging folder, removed before anything is published
 # Feature ids are unique within a file: dictionary-encoding them only costs time (2x on the matches).
@@ -86,19 +86,30 @@ class _Bucketed:
         return folder / f"part-{self.staging.id}-w00-{bucket:05d}.parquet"
 
     def run_all(self, con: duckdb.DuckDBPyConnection, buckets: int) -> None:
-        scratch = self.scratch if buckets > 1 else None
-        if scratch is not None:
-            load.partition(con, self.run, buckets, scratch)
-        with ThreadPoolExecutor(1, thread_name_prefix="evaluation-writer") as writer:
-            pending: Future[int] | None = None
+        """Evaluate every bucket; with several, the next bucket is read (and sorted) and the previous
+        one's matches written on two more threads while this one is evaluated."""
+        if buckets == 1:
+            matches = self.bucket(0, *self.read(con, 0, 1, None))
+            self.written += _write(matches, EVALUATION_MATCHES, self.matches_path(0))
+            return
+        load.partition(con, self.run, buckets, self.scratch)
+        with ThreadPoolExecutor(2, thread_name_prefix="evaluation-io") as io:
+            written: Future[int] | None = None
+            coming = io.submit(self.read, con, 0, buckets, self.scratch)
             for b in range(buckets):
-                matches = self.bucket(b, load.instances(con, self.run, b, buckets, scratch),
-                                      load.answers(con, self.run, b, buckets, scratch))
-                if pending is not None:
-                    self.written += pending.result()  # at most one bucket's matches waits to be written
-                pending = writer.submit(_write, matches, EVALUATION_MATCHES, self.matches_path(b))
-            if pending is not None:
-                self.written += pending.result()
+                inputs = coming.result()
+                if b + 1 < buckets:  # scratch files only: the connection stays on this thread
+                    coming = io.submit(self.read, con, b + 1, buckets, self.scratch)
+                matches = self.bucket(b, *inputs)
+                if written is not None:
+                    self.written += written.result()  # at most one bucket's matches waits to be written
+                written = io.submit(_write, matches, EVALUATION_MATCHES, self.matches_path(b))
+            if written is not None:
+                self.written += written.result()
+
+    def read(self, con: duckdb.DuckDBPyConnection, b: int, buckets: int,
+             scratch: Path | None) -> tuple[pl.DataFrame, pl.DataFrame]:
+        return (load.instances(con, self.run, b, buckets, scratch), load.answers(con, self.run, b, buckets, scratch))
 
     def bucket(self, b: int, instances: pl.DataFrame, answers: pl.DataFrame) -> pl.DataFrame:
         result = evaluate_bucket(instances, self.thresholds)
@@ -117,7 +128,7 @@ class _Bucketed:
         con = duckdb.connect(config={"memory_limit": SORT_MEMORY, "temp_directory": str(spill)})
         files = sql_string(str(self.scratch / "detections-*.parquet"))
         order = ", ".join(average_precision.RANK_ORDER)
-        reader = con.sql(f"SELECT class, split, {', '.join(average_precision.TP_COLUMNS)} "
+        reader = con.sql("SELECT class, split, matched "
                          f"FROM read_parquet({files}) ORDER BY {order}").to_arrow_reader(load.BATCH_ROWS)
         for batch in reader:
             frame = pl.from_arrow(batch)
