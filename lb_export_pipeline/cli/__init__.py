@@ -5,7 +5,7 @@
     lb-export export --model-run ID --out FILE [--predictions/--no-predictions ...]
     lb-export emulator [--port N]
     lb-export ddl --engine trino|athena|spark --location URI
-    lb-export evaluate DIR [--model-run-id ID] [--iou 0.5:0.95:0.05]
+    lb-export evaluate ROOT [--model-run-id ID] [--iou 0.5:0.95:0.05]
     lb-export demo | ui
 
 One module per command (or pair of commands); ``main`` holds the group and what they share.

@@ -1,6 +1,8 @@
 """The ``labelbox/evaluation`` asset: a model run's predictions compared with its labels.
 
-Downstream of the tables, one partition per model run. It writes ``evaluation_matches``,
+Downstream of the tables, one partition per model run, and kept up to date with them: its
+automation condition (eager, evaluated by the automation sensor) materializes a partition whose
+tables were rematerialized without it. It writes ``evaluation_matches``,
 ``evaluation_metrics`` and ``evaluation_confusion`` (and two PNGs) into the tables root, shows the
 headline metrics per class and the pictures in its metadata, and checks that no label or prediction
 was lost between the tables and the evaluation.
@@ -10,7 +12,6 @@ was lost between the tables and the evaluation.
 
 import base64
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -20,7 +21,7 @@ from ..evaluation import conservation
 from ..evaluation.runner import DEFAULT_THRESHOLDS, evaluate_run
 from ..evaluation.schemas import ALL, EVALUATION_TABLES
 from ..query import connect
-from ..storage import is_remote
+from ..storage import join
 from .assets import GROUP, TABLE_KEYS
 from .partitions import model_runs_partitions
 from .resources import StorageResource
@@ -58,6 +59,7 @@ def _picture(png: bytes, where: object, title: str) -> dg.MarkdownMetadataValue:
     kinds={"parquet", "numpy"},
     code_version="evaluation-1",
     backfill_policy=dg.BackfillPolicy.multi_run(1),
+    automation_condition=dg.AutomationCondition.eager(),  # follows its tables, as they follow raw_export
     description="Predictions against labels, as Labelbox's metrics count them: evaluation_matches, "
                 "evaluation_metrics and evaluation_confusion, with precision-recall curves and a confusion matrix.",
     check_specs=[dg.AssetCheckSpec("counts_conserved", asset=EVALUATION_KEY, blocking=True,
@@ -67,15 +69,12 @@ def _picture(png: bytes, where: object, title: str) -> dg.MarkdownMetadataValue:
 def evaluation(context: dg.AssetExecutionContext,
                storage: StorageResource) -> Iterator[dg.MaterializeResult[None] | dg.AssetCheckResult]:
     run = context.partition_key
-    if is_remote(storage.tables_root):
-        raise dg.Failure(f"evaluation writes local tables only; {storage.tables_root} is an object store",
-                         allow_retries=False)
-    root = Path(storage.tables_root)
+    root = storage.tables_root
     result = evaluate_run(root, run, DEFAULT_THRESHOLDS)
     context.log.info(f"evaluated model run {run}: " + ", ".join(f"{t} {n:,}" for t, n in result.rows.items()))
     metadata: dict[str, Any] = {
         "dagster/partition_row_count": result.rows["evaluation_metrics"],
-        "dagster/uri": dg.MetadataValue.path(str(root / "evaluation_metrics" / f"model_run_id={run}")),
+        "dagster/uri": dg.MetadataValue.path(join(root, "evaluation_metrics", f"model_run_id={run}")),
         "metrics_per_class": headline(result.metrics),
         "iou_thresholds": dg.MetadataValue.json(list(DEFAULT_THRESHOLDS)),
         **{f"{name}_rows": result.rows[name] for name in EVALUATION_TABLES},

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 import polars as pl
 from rich.console import Console
@@ -31,13 +29,14 @@ def _thresholds(values: tuple[str, ...]) -> list[float]:
 
 
 @click.command("evaluate")
-@click.argument("root", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("root")
 @click.option("--model-run-id", "run_ids", multiple=True, help="Evaluate this model run (repeatable; default: all).")
 @click.option("--iou", "iou", multiple=True,
               help="IoU thresholds: values or start:stop[:step] ranges (default 0.5:0.95:0.05).")
-def evaluate_command(root: Path, run_ids: tuple[str, ...], iou: tuple[str, ...]) -> None:
+def evaluate_command(root: str, run_ids: tuple[str, ...], iou: tuple[str, ...]) -> None:
     """Compare predictions with labels; write evaluation_matches, evaluation_metrics and
-    evaluation_confusion into ROOT (one partition per model run, replaced atomically)."""
+    evaluation_confusion into ROOT, a folder or s3://... (one partition per model run, replaced
+    atomically)."""
     thresholds = _thresholds(iou) if iou else list(DEFAULT_THRESHOLDS)
     try:
         results = evaluate(root, list(run_ids) or None, thresholds)

@@ -6,7 +6,7 @@ from typing import Any
 
 import dagster as dg
 
-from lb_export_pipeline.defs import labelbox_tables, raw_export
+from lb_export_pipeline.defs import labelbox_tables, model_runs_partitions, raw_export
 from lb_export_pipeline.defs.evaluation import EVALUATION_KEY, evaluation
 from lb_export_pipeline.evaluation.schemas import EVALUATION_TABLES
 from tests.defs.conftest import Lake
@@ -36,3 +36,19 @@ def test_evaluation_asset_writes_tables_metadata_and_check(lake: Lake, duck: Any
     [check] = result.get_asset_check_evaluations()
     assert check.check_name == "counts_conserved" and check.passed
     assert check.metadata["compared"].value > 50
+
+
+def test_evaluation_follows_its_tables(lake: Lake) -> None:
+    """What the automation sensor decides for the evaluation: nothing while it is up to date with its
+    tables, its partition once the tables were materialized again without it."""
+    defs = dg.Definitions(assets=[raw_export, labelbox_tables, evaluation], resources=lake.resources)
+    run = lake.emulator.state.catalog.models[0].runs[0]
+    lake.instance.add_dynamic_partitions(model_runs_partitions.name or "", [run.id])
+    everything = dg.materialize([raw_export, labelbox_tables, evaluation], partition_key=run.id,
+                                resources=lake.resources, instance=lake.instance)
+    assert everything.success
+    first = dg.evaluate_automation_conditions(defs=defs, instance=lake.instance)
+    assert not first.get_requested_partitions(EVALUATION_KEY)
+    assert lake.materialize(run.id).success  # the tables again, not the evaluation
+    second = dg.evaluate_automation_conditions(defs=defs, instance=lake.instance, cursor=first.cursor)
+    assert set(second.get_requested_partitions(EVALUATION_KEY)) == {run.id}
