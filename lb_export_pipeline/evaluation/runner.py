@@ -24,8 +24,9 @@ import polars as pl
 import pyarrow.parquet as pq
 
 from ..flatten.partition_values import check_partition_value
-from ..query import connect, sql_string
+from ..query import connect
 from ..schema import PARTITION_COLUMN, TableSpec
+from ..sql_literals import standard_literal
 from ..storage import Location, Staging, store_for
 from . import average_precision, load, metrics, plots
 from .classifications import evaluate_answers
@@ -126,7 +127,7 @@ class _Bucketed:
         """The run's detections in COCO's rank order, in chunks (DuckDB sorts within SORT_MEMORY)."""
         spill = self.scratch / "spill"
         con = duckdb.connect(config={"memory_limit": SORT_MEMORY, "temp_directory": str(spill)})
-        files = sql_string(str(self.scratch / "detections-*.parquet"))
+        files = standard_literal(str(self.scratch / "detections-*.parquet"))
         order = ", ".join(average_precision.RANK_ORDER)
         reader = con.sql("SELECT class, split, matched "
                          f"FROM read_parquet({files}) ORDER BY {order}").to_arrow_reader(load.BATCH_ROWS)
