@@ -20,11 +20,12 @@ import polars as pl
 from ..evaluation import conservation
 from ..evaluation.runner import DEFAULT_THRESHOLDS, evaluate_run
 from ..evaluation.schemas import ALL, EVALUATION_TABLES
+from ..labelbox import ConfigurationError
 from ..query import connect
 from ..storage import join
 from .assets import GROUP, TABLE_KEYS
 from .partitions import model_runs_partitions
-from .resources import StorageResource
+from .resources import LabelboxResource, StorageResource
 
 EVALUATION_KEY = dg.AssetKey([GROUP, "evaluation"])
 HEADLINE_THRESHOLD = 0.5
@@ -66,11 +67,20 @@ def _picture(png: bytes, where: object, title: str) -> dg.MarkdownMetadataValue:
                                    description="At every IoU threshold, per split and class: tp + fn + skipped = "
                                                "label objects and tp + fp + skipped = predictions in the tables")],
 )
-def evaluation(context: dg.AssetExecutionContext,
-               storage: StorageResource) -> Iterator[dg.MaterializeResult[None] | dg.AssetCheckResult]:
+def evaluation(context: dg.AssetExecutionContext, storage: StorageResource,
+               labelbox: LabelboxResource) -> Iterator[dg.MaterializeResult[None] | dg.AssetCheckResult]:
     run = context.partition_key
     root = storage.tables_root
-    result = evaluate_run(root, run, DEFAULT_THRESHOLDS)
+    try:
+        client = labelbox.get_client()  # reads the mask PNGs, with the key where Labelbox wants it
+    except ConfigurationError as error:
+        context.log.warning(f"masks will be skipped: {error}")
+        client = None
+    try:
+        result = evaluate_run(root, run, DEFAULT_THRESHOLDS, client.read_mask if client else None)
+    finally:
+        if client is not None:
+            client.close()
     context.log.info(f"evaluated model run {run}: " + ", ".join(f"{t} {n:,}" for t, n in result.rows.items()))
     metadata: dict[str, Any] = {
         "dagster/partition_row_count": result.rows["evaluation_metrics"],

@@ -8,6 +8,7 @@ import math
 import random
 from typing import Any
 
+from . import masks
 from .ids import cuid, uid
 
 
@@ -101,10 +102,10 @@ def _image_object(rng: random.Random, onto: Ontology, w: int, h: int, task: str)
     else:
         o = _feature(rng, onto, "mask")
         o["annotation_kind"] = "ImageSegmentationMask"
-        o["composite_mask"] = {
-            "url": f"https://api.labelbox.com/api/v1/tasks/{task}/masks/{uid(rng)}/index/1",
-            "color_rgb": [rng.randint(0, 255) for _ in range(3)],
-        }
+        mask_id = uid(rng)
+        _ = [rng.randint(0, 255) for _ in range(3)]  # the colour once drawn here: keeps the random stream
+        o["composite_mask"] = {"url": masks.mask_url(masks.LABELBOX_BASE, task, mask_id),
+                               "color_rgb": masks.color_of(mask_id)}
     o["classifications"] = _classifications(rng, onto, 1, 1) if rng.random() < 0.25 else []
     return o
 
@@ -197,8 +198,8 @@ def _video(rng: random.Random, onto: Ontology, frame_total: int, task: str) -> d
                 o["point"] = {"x": round(x, 1), "y": round(y, 1)}
             else:
                 o["annotation_kind"] = "VideoSegmentationMask"
-                o["composite_mask"] = {"url": f"https://api.labelbox.com/api/v1/tasks/{task}/masks/{fid}/index/{f}",
-                                       "color_rgb": [255, 0, 0]}
+                o["composite_mask"] = {"url": masks.mask_url(masks.LABELBOX_BASE, task, fid, f),
+                                       "color_rgb": masks.color_of(fid)}
             o["classifications"] = [_radio(random.Random(fid), onto, "occlusion", 1)] if with_sub else []
             frames.setdefault(str(f), {"objects": {}, "classifications": []})["objects"][fid] = o
     for fk in rng.sample(sorted(frames, key=int), min(2, len(frames))):

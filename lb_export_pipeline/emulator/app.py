@@ -1,4 +1,5 @@
-"""The emulator's HTTP surface: ``POST /graphql`` (and ``/_gql``), and signed chunk-file GETs.
+"""The emulator's HTTP surface: ``POST /graphql`` (and ``/_gql``), signed chunk-file GETs, and the
+mask PNGs its export rows point at (``GET /api/v1/tasks/<task>/masks/<mask>/index/<n>``, with the key).
 
 An ASGI app (Starlette): the same endpoint paths, request bodies, error shapes and chunk protocol as
 Labelbox, plus the faults of ``Faults`` injected at the HTTP level, where a client meets them.
@@ -20,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from . import synthetic
+from . import masks, synthetic
 from .catalog import Catalog
 from .faults import Faults
 from .graphql import GraphQLError, Resolver
@@ -143,6 +144,13 @@ def build_app(state: EmulatorState) -> Starlette:
             headers["Content-Range"] = f"bytes {first - start}-{last - start}/{end - start + 1}"
         return StreamingResponse(body(), status_code=status, headers=headers)
 
+    async def mask(request: Request) -> Response:
+        """A mask PNG, as Labelbox serves one: to the API key's holder only."""
+        if state.api_key is not None and request.headers.get("authorization") != f"Bearer {state.api_key}":
+            return _Orjson({"message": "Unauthorized"}, status_code=401)
+        png = masks.render(request.path_params["mask"], request.path_params["index"])
+        return Response(png, media_type="image/png")
+
     async def health(request: Request) -> Response:
         return _Orjson({"ok": True, "models": len(state.catalog.models)})
 
@@ -151,4 +159,5 @@ def build_app(state: EmulatorState) -> Starlette:
         Route("/_gql", graphql, methods=["POST"]),
         Route("/files/{task_id}/{stream}/{start:int}-{end:int}", chunk_file, methods=["GET"]),
         Route("/health", health, methods=["GET"]),
+        Route(masks.PATH_PREFIX + "{task}/masks/{mask}/index/{index:int}", mask, methods=["GET"]),
     ])

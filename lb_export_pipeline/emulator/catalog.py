@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 
 from ..labelbox.types import ExportParams
-from . import synthetic
+from . import masks, synthetic
 
 FIXTURE_MODEL_ID = "5eed0000-0000-4000-8000-000000000001"
 FIXTURE_RUN_ID = "5eed0000-0000-4000-8000-0000000000f1"
@@ -131,13 +131,14 @@ class Catalog:
 
     # -- rows ------------------------------------------------------------------------------------
 
-    def settings(self, shape: synthetic.Shape, options: ExportParams) -> synthetic.GeneratorSettings:
+    def settings(self, shape: synthetic.Shape, options: ExportParams,
+                 mask_base: str = masks.LABELBOX_BASE) -> synthetic.GeneratorSettings:
         base = synthetic.GeneratorSettings(seed=self.spec.seed, shape=shape, video_frames=self.spec.video_frames,
-                                           options=options)
+                                           options=options, mask_base=mask_base)
         return replace(base, mix=self.spec.mix) if self.spec.mix else base
 
-    def export_lines(self, run: EmulatedRun, shape: synthetic.Shape,
-                     options: ExportParams) -> Iterator[bytes]:
+    def export_lines(self, run: EmulatedRun, shape: synthetic.Shape, options: ExportParams,
+                     mask_base: str = masks.LABELBOX_BASE) -> Iterator[bytes]:
         if run.fixture:
             for row in _fixture_rows():
                 yield orjson.dumps(_rekey_fixture(row, shape, options)) + b"\n"
@@ -145,7 +146,7 @@ class Catalog:
         model = self.model(run.model_id)
         assert model is not None
         ref = synthetic.RunRef(model.id, model.name, run.id, run.name)
-        yield from synthetic.iter_lines(self.settings(shape, options), [ref], run.rows)
+        yield from synthetic.iter_lines(self.settings(shape, options, mask_base), [ref], run.rows)
 
     def data_rows(self, run: EmulatedRun, start: int = 0, count: int | None = None) -> list[dict[str, Any]]:
         """Rows [start, start + count) of the run as annotationGroups nodes, generated for the page only."""

@@ -123,13 +123,13 @@ class Resolver:
         cursor = str(start + first) if start + first < run.rows else None
         return {"nodes": page, "pageInfo": {"endCursor": cursor}}
 
-    def _exportDataRowsInModelRun(self, query: str, variables: dict[str, Any], *_: Any) -> Any:
+    def _exportDataRowsInModelRun(self, query: str, variables: dict[str, Any], base_url: str, *_: Any) -> Any:
         data = variables.get("input") or {}
         run_id = (data.get("filters") or {}).get("modelRunId")
         run = self.catalog.run(str(run_id))
         if run is None:
             raise GraphQLError(f"Model run {run_id} not found", "RESOURCE_NOT_FOUND")
-        task = self.tasks.create(run, data.get("params") or {}, self.shape)
+        task = self.tasks.create(run, data.get("params") or {}, self.shape, base_url)
         return {"taskId": task.id, "isStreamable": bool(data.get("streamable", True))}
 
     def _task(self, query: str, variables: dict[str, Any], base_url: str, sign: Any) -> Any:

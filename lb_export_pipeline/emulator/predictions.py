@@ -5,7 +5,8 @@ can say beforehand what an evaluation must find:
 
 * ``exact``: the same geometry (IoU 1);
 * ``shifted``: moved or grown so that the IoU sits between 0.55 and 0.9 for boxes (moved by 16%
-  of the width: IoU (1-0.16)/(1+0.16) = 0.72), polygons (scaled by 1.2 about the vertices' mean:
+  of the width: IoU (1-0.16)/(1+0.16) = 0.72), masks (their rectangle likewise, in the PNG the
+  emulator serves at the prediction's URL: ``masks``), polygons (scaled by 1.2 about the vertices' mean:
   IoU 1/1.44 = 0.69), points (moved 20 px: the 70-px discs overlap with IoU 0.69) and text spans
   (end moved by a quarter of the length: IoU 0.8, 1 for spans under 4 characters); polylines are
   moved 30 px down, which keeps the IoU of their 70-px buffers above 0.6;
@@ -13,10 +14,10 @@ can say beforehand what an evaluation must find:
 * ``missing``: no prediction.
 
 Some labels also get a ``spurious`` prediction: a copy of one of their objects moved far off the
-image (no overlap with anything). Classification answers are kept (60%), changed to another answer
-(25%) or left out (15%). Confidences follow the fate, so precision-recall curves have a shape;
+image (no overlap with anything; a mask with no pixels). Classification answers are kept (60%),
+changed to another answer (25%) or left out (15%). Confidences follow the fate, so precision-recall curves have a shape;
 some predictions carry custom metrics.
-Masks and document token groups are copied (exact) or left out, never moved.
+Document token groups are copied (exact) or left out, never moved.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import copy
 import random
 from typing import Any
 
+from . import masks
 from .ids import uid
 
 FATES = ("exact", "shifted", "relabelled", "missing")
@@ -68,6 +70,9 @@ def _shift_geometry(o: dict[str, Any]) -> None:
         loc = o["conversational_location"]["location"]
         o["conversational_location"] = {**o["conversational_location"],
                                         "location": {**loc, "end": loc["end"] + (loc["end"] - loc["start"]) // 4}}
+    elif "composite_mask" in o:
+        mask = o["composite_mask"]
+        o["composite_mask"] = {**mask, "url": masks.predicted_url(mask["url"], "shifted")}
     elif "geojson" in o and o["geojson"].get("type") == "Polygon":
         ring = o["geojson"]["coordinates"][0]
         o["geojson"] = {"type": "Polygon", "coordinates": [[[x + 1e-5, y] for x, y in ring]]}
@@ -86,9 +91,13 @@ def _spurious_geometry(o: dict[str, Any]) -> None:
     elif "location" in o and "start" in o["location"]:
         o["location"] = {**o["location"], "start": o["location"]["start"] + 5000,
                          "end": o["location"]["end"] + 5000}
+    elif "composite_mask" in o:
+        mask = o["composite_mask"]
+        o["composite_mask"] = {**mask, "url": masks.predicted_url(mask["url"], "spurious")}
 
 
-_MOVABLE = ("bounding_box", "polygon", "point", "line", "location", "conversational_location", "geojson")
+_MOVABLE = ("bounding_box", "polygon", "point", "line", "location", "conversational_location", "geojson",
+            "composite_mask")
 
 
 def _predicted_object(o: dict[str, Any], fate: str, rng: random.Random) -> dict[str, Any] | None:

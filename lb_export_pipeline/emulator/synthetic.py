@@ -19,6 +19,7 @@ from typing import Any, Literal
 import orjson
 
 from ..labelbox.types import ExportParams
+from . import masks
 from .annotations import Ontology, label_annotations
 from .ids import cuid, uid
 from .predictions import predict
@@ -53,6 +54,7 @@ class GeneratorSettings:
     mix: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_MIX))
     video_frames: int = 120
     options: ExportParams = ALL_OPTIONS
+    mask_base: str = masks.LABELBOX_BASE  # where mask URLs point: Labelbox, or the emulator serving them
 
 
 def run_ref(seed: int, model_index: int, run_index: int, model_name: str | None = None) -> RunRef:
@@ -175,4 +177,10 @@ def iter_lines(settings: GeneratorSettings, runs: Sequence[RunRef], count: int, 
         refs = list(runs)
         if extra_runs and random.Random(f"extra:{settings.seed}:{i}").random() < 0.5:
             refs.append(extra_runs[i % len(extra_runs)])
-        yield orjson.dumps(make_row(settings, i, refs)) + b"\n"
+        line = orjson.dumps(make_row(settings, i, refs)) + b"\n"
+        yield line if settings.mask_base == masks.LABELBOX_BASE else _rebase_masks(line, settings.mask_base)
+
+
+def _rebase_masks(line: bytes, base: str) -> bytes:
+    """Mask URLs pointed at ``base`` (the emulator that serves their PNGs) instead of Labelbox."""
+    return line.replace(f'"{masks.LABELBOX_BASE}{masks.PATH_PREFIX}'.encode(), f'"{base}{masks.PATH_PREFIX}'.encode())

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..labelbox.types import ExportParams, TaskStatus
-from . import synthetic
+from . import masks, synthetic
 from .catalog import Catalog, EmulatedRun, api_time
 from .faults import Faults
 
@@ -96,7 +96,9 @@ class TaskStore:
         if self._tmp is not None:
             self._tmp.cleanup()
 
-    def create(self, run: EmulatedRun, params: dict[str, Any], shape: synthetic.Shape) -> ExportTask:
+    def create(self, run: EmulatedRun, params: dict[str, Any], shape: synthetic.Shape,
+               base_url: str = masks.LABELBOX_BASE) -> ExportTask:
+        """A task generating the run's export; its mask URLs point at ``base_url`` (the server's own)."""
         from datetime import UTC, datetime
 
         task_id = "task-" + uuid.uuid4().hex[:20]
@@ -109,13 +111,13 @@ class TaskStore:
         with self._lock:
             self.tasks[task_id] = task
         options = ExportParams.from_input(params)
-        threading.Thread(target=self._generate, args=(task, shape, options), daemon=True).start()
+        threading.Thread(target=self._generate, args=(task, shape, options, base_url), daemon=True).start()
         return task
 
-    def _generate(self, task: ExportTask, shape: synthetic.Shape, options: ExportParams) -> None:
+    def _generate(self, task: ExportTask, shape: synthetic.Shape, options: ExportParams, base_url: str) -> None:
         try:
             every = self.faults.malformed_every
-            lines = self.catalog.export_lines(task.run, shape, options)
+            lines = self.catalog.export_lines(task.run, shape, options, base_url)
             if every:
                 lines = (MALFORMED_LINE if (i + 1) % every == 0 else line for i, line in enumerate(lines))
             if self.faults.fail_export:

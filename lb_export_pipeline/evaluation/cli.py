@@ -7,6 +7,8 @@ import polars as pl
 from rich.console import Console
 from rich.table import Table
 
+from ..settings import LABELBOX_API_KEY
+from .masks import Fetch
 from .runner import DEFAULT_THRESHOLDS, evaluate
 from .schemas import ALL
 
@@ -39,7 +41,7 @@ def evaluate_command(root: str, run_ids: tuple[str, ...], iou: tuple[str, ...]) 
     atomically)."""
     thresholds = _thresholds(iou) if iou else list(DEFAULT_THRESHOLDS)
     try:
-        results = evaluate(root, list(run_ids) or None, thresholds)
+        results = evaluate(root, list(run_ids) or None, thresholds, _mask_reader())
     except (ValueError, FileNotFoundError) as error:
         raise click.ClickException(str(error)) from None
     console = Console(width=150)
@@ -58,6 +60,16 @@ def evaluate_command(root: str, run_ids: tuple[str, ...], iou: tuple[str, ...]) 
                                                      "ap50", "ap")))
         console.print(table)
         console.print(f"rows: {result.rows}; pictures: {', '.join(str(p) for p in result.plots.values())}")
+
+
+def _mask_reader() -> Fetch | None:
+    """Masks are read through a Labelbox client configured from the environment (LABELBOX_API_KEY,
+    and LABELBOX_ENDPOINT for an emulator); without a key they are skipped, and the table says why."""
+    if not LABELBOX_API_KEY.value():
+        return None
+    from ..labelbox import LabelboxClient
+
+    return LabelboxClient().read_mask
 
 
 def _cell(value: object) -> str:

@@ -13,7 +13,10 @@ The rules are those of the official SDK (``labelbox.data.metrics.iou.calculation
 Coordinates are rounded to 6 decimals first, as the SDK's trip through GeoJSON (``geojson``'s
 default precision) rounds them.
 
-Anything else (masks, document token groups, GeoJSON points and lines, message selections) is not
+* masks: pixels in common over pixels of either, read from their PNGs (``masks``); a mask that
+  cannot be read is skipped, with why.
+
+Anything else (document token groups, GeoJSON points and lines, message selections) is not
 compared: ``SKIPPED`` says why, and those objects are counted as skipped, never dropped.
 """
 
@@ -24,14 +27,17 @@ import numpy.typing as npt
 import polars as pl
 import shapely
 
+from .masks import NO_READER
+
 BUFFER = 70.0
 DECIMALS = 6
 QUAD_SEGS = 16  # what geometry.buffer() uses (the SDK); the vectorised shapely.buffer defaults to 8
 _SHAPES = ("polygon", "line", "point", "geojson")
 EVALUATED = ("bounding_box", "text_span", "conversational_span", *_SHAPES)
-KINDS = EVALUATED
+MASK = "mask"  # evaluated when its PNG can be read (known only once read): not in EVALUATED
+KINDS = (*EVALUATED, MASK)
 SKIPPED = {
-    "mask": "mask pixels are not read (the URL needs Labelbox credentials)",
+    MASK: NO_READER,
     "document_tokens": "document token groups carry no geometry",
     "message_selection": "message selections carry no geometry",
     "geojson_point_line": "GeoJSON points and lines have no pixel scale for the 70-px buffer",
@@ -41,13 +47,16 @@ Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
 
 
-def skip_reason(df: pl.DataFrame) -> pl.Series:
-    """Why each instance is not evaluated (null when it is)."""
+def skip_reason(df: pl.DataFrame, read_masks: bool = False) -> pl.Series:
+    """Why each instance is not evaluated (null when it is). Masks are evaluated when they can be
+    read (``read_masks``: there is a client to read them with); whether each one could is known
+    only once read (``masks.MaskScorer``)."""
     kind = df["geometry_kind"]
     geo_other = (kind == "geojson") & ~df["geojson_type"].is_in(["Polygon", "MultiPolygon"]).fill_null(False)
     return (df.select(
         pl.when(geo_other).then(pl.lit(SKIPPED["geojson_point_line"]))
-        .when(pl.col("geometry_kind").is_in(EVALUATED)).then(pl.lit(None, dtype=pl.String))
+        .when(pl.col("geometry_kind").is_in([*EVALUATED, *([MASK] if read_masks else [])]))
+        .then(pl.lit(None, dtype=pl.String))
         .otherwise(pl.col("geometry_kind").replace_strict(SKIPPED, default="geometry kind not evaluated"))
         .alias("skip_reason")).to_series())
 

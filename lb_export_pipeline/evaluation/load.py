@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.ipc as ipc
 
 _GEOMETRY = ("geometry_kind, bbox_top, bbox_left, bbox_height, bbox_width, point_x, point_y, points, "
-             "text_start, text_end, message_id, geojson_type, geojson")
+             "text_start, text_end, message_id, geojson_type, geojson, mask_url, mask_color_rgb")
 _OBJECTS_SQL = f"""
 SELECT o.data_row_id, coalesce(d.split, 'UNASSIGNED') AS split, coalesce(o.dicom_group, '') AS dicom_group,
        -1::BIGINT AS frame, o.source, o.name AS class, o.feature_id, o.confidence, {_GEOMETRY}

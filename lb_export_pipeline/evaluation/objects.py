@@ -14,6 +14,7 @@ import polars as pl
 
 from . import average_precision, geometry, matching, pairs
 from .average_precision import COCO_THRESHOLDS
+from .masks import Fetch, MaskScorer
 from .schemas import BACKGROUND
 
 DETECTION_KINDS = ("bounding_box", "polygon")
@@ -121,10 +122,16 @@ def _confusion(inst: pl.DataFrame, g: np.ndarray, p: np.ndarray, iou: np.ndarray
     return pl.concat(out).with_columns(pl.col("count").cast(pl.UInt32))
 
 
-def evaluate_bucket(inst: pl.DataFrame, thresholds: list[float]) -> BucketResult:
-    inst = inst.with_columns(skip_reason=geometry.skip_reason(inst),
+def evaluate_bucket(inst: pl.DataFrame, thresholds: list[float], masks: Fetch | None = None) -> BucketResult:
+    """``masks`` reads a mask's PNG; without it, masks are skipped (with the reason)."""
+    inst = inst.with_columns(skip_reason=geometry.skip_reason(inst, read_masks=masks is not None),
                              code=pl.col("class").cast(pl.Categorical).to_physical())  # few classes: cheap codes
-    overlapping = pairs.overlapping(inst)
+    overlapping, unread = pairs.overlapping(inst, MaskScorer(masks))
+    if unread:  # a mask that could not be read is skipped, with why
+        reasons = pl.DataFrame({"idx": list(unread), "unread": list(unread.values())},
+                               schema={"idx": pl.Int64, "unread": pl.String})
+        inst = inst.join(reasons, on="idx", how="left", maintain_order="left").with_columns(
+            skip_reason=pl.coalesce("skip_reason", "unread")).drop("unread")
     g, p, iou = pairs.arrays(overlapping)
     same = overlapping["same_class"].to_numpy()
     taken = np.flatnonzero(same)[matching.greedy(g[same], p[same], iou[same])]

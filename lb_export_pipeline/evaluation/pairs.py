@@ -14,13 +14,15 @@ import numpy as np
 import polars as pl
 
 from . import geometry
+from .masks import MaskScorer
 
 _KINDS = 16  # scope and geometry kind folded into one join key: scope * _KINDS + kind
 
 
-def overlapping(inst: pl.DataFrame) -> pl.DataFrame:
+def overlapping(inst: pl.DataFrame, masks: MaskScorer) -> tuple[pl.DataFrame, dict[int, str]]:
     """Columns g, p (instance numbers), same_class, iou; one row per overlapping pair. ``inst`` has
-    ``code``, the class as an integer (cheap to compare on every pair)."""
+    ``code``, the class as an integer (cheap to compare on every pair). Also the mask instances that
+    could not be read, with why (``masks``)."""
     evaluated = inst.filter(pl.col("skip_reason").is_null())
     sides = evaluated.select(
         "idx", "source", "code", key=pl.col("scope") * _KINDS + pl.Series(geometry.kind_code(evaluated)),
@@ -34,12 +36,14 @@ def overlapping(inst: pl.DataFrame) -> pl.DataFrame:
              .filter(~pl.col("box") | (pl.col("iou") > 0))
              .collect(engine="streaming"))  # the candidates stream through the filter, never all in memory
     others = pairs.filter(~pl.col("box"))
-    if others.height:
-        iou = geometry.PairIoU(inst)(others["g"].to_numpy(), others["p"].to_numpy())
-        others = others.with_columns(iou=pl.Series(iou)).filter(pl.col("iou") > 0)
-        pairs = pl.concat([pairs.filter(pl.col("box")), others])
+    g, p = others["g"].to_numpy(), others["p"].to_numpy()
+    iou = geometry.PairIoU(inst)(g, p)
+    is_mask = geometry.kind_code(inst)[g] == geometry.KINDS.index(geometry.MASK)
+    iou[is_mask], unread = masks.score(inst, g[is_mask], p[is_mask])
+    others = others.with_columns(iou=pl.Series(iou, dtype=pl.Float64)).filter(pl.col("iou") > 0)
+    pairs = pl.concat([pairs.filter(pl.col("box")), others])
     return pairs.select("g", "p", "same_class", "iou").with_columns(
-        pl.col("g", "p").cast(pl.Int64), pl.col("iou").cast(pl.Float64))
+        pl.col("g", "p").cast(pl.Int64), pl.col("iou").cast(pl.Float64)), unread
 
 
 def arrays(pairs: pl.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -30,6 +30,7 @@ from ..sql_literals import standard_literal
 from ..storage import Location, Staging, store_for
 from . import average_precision, load, metrics, plots
 from .classifications import evaluate_answers
+from .masks import Fetch
 from .objects import evaluate_bucket, with_outcomes
 from .schemas import ALL, EVALUATION_CONFUSION, EVALUATION_MATCHES, EVALUATION_METRICS
 
@@ -73,8 +74,8 @@ def _partition(spec_name: str, run: str) -> str:
 class _Bucketed:
     """The per-bucket work of one run; what is summed across buckets is kept, the rest written."""
 
-    def __init__(self, staging: Staging, run: str, thresholds: list[float]) -> None:
-        self.staging, self.run, self.thresholds = staging, run, thresholds
+    def __init__(self, staging: Staging, run: str, thresholds: list[float], masks: Fetch | None) -> None:
+        self.staging, self.run, self.thresholds, self.masks = staging, run, thresholds, masks
         self.scratch = staging.folder / _SCRATCH
         self.scratch.mkdir(parents=True)
         self.parts: list[pl.DataFrame] = []
@@ -113,7 +114,7 @@ class _Bucketed:
         return (load.instances(con, self.run, b, buckets, scratch), load.answers(con, self.run, b, buckets, scratch))
 
     def bucket(self, b: int, instances: pl.DataFrame, answers: pl.DataFrame) -> pl.DataFrame:
-        result = evaluate_bucket(instances, self.thresholds)
+        result = evaluate_bucket(instances, self.thresholds, self.masks)
         scored = evaluate_answers(answers)
         self.parts += [metrics.counts(result.pairings, [None, *self.thresholds], "object"),
                        metrics.counts(scored, [None], "classification")]
@@ -138,15 +139,16 @@ class _Bucketed:
         con.close()
 
 
-def evaluate_run(root: str | os.PathLike[str], run: str,
-                 thresholds: Sequence[float] = DEFAULT_THRESHOLDS) -> RunEvaluation:
-    """Evaluate one model run under ``root`` and replace its partitions of the evaluation tables."""
+def evaluate_run(root: str | os.PathLike[str], run: str, thresholds: Sequence[float] = DEFAULT_THRESHOLDS,
+                 masks: Fetch | None = None) -> RunEvaluation:
+    """Evaluate one model run under ``root`` and replace its partitions of the evaluation tables.
+    ``masks`` reads a mask's PNG (``LabelboxClient.read_mask``); without it masks are skipped."""
     check_partition_value(run)
     ts = sorted({float(t) for t in thresholds})
     con = connect(root)
     buckets = max(1, math.ceil(load.object_count(con, run) / BUCKET_OBJECTS))
     with store_for(root).stage() as staging:
-        work = _Bucketed(staging, run, ts)
+        work = _Bucketed(staging, run, ts, masks)
         work.run_all(con, buckets)
         curves = average_precision.curves(work.ranked(), pl.concat(work.label_counts))
         shutil.rmtree(work.scratch)
@@ -190,7 +192,7 @@ def model_run_ids(root: str | os.PathLike[str]) -> list[str]:
 
 
 def evaluate(root: str | os.PathLike[str], runs: Sequence[str] | None = None,
-             thresholds: Sequence[float] = DEFAULT_THRESHOLDS) -> list[RunEvaluation]:
+             thresholds: Sequence[float] = DEFAULT_THRESHOLDS, masks: Fetch | None = None) -> list[RunEvaluation]:
     """Evaluate ``runs`` (default: every model run in the tables) under ``root``, a local folder or an
     object-store URI."""
     if not store_for(root).exists("objects"):
@@ -198,5 +200,5 @@ def evaluate(root: str | os.PathLike[str], runs: Sequence[str] | None = None,
     bad = [t for t in thresholds if not 0 < t < 1]
     if bad:
         raise ValueError(f"IoU thresholds must lie strictly between 0 and 1: {bad}")
-    return [evaluate_run(root, run, thresholds) for run in (runs or model_run_ids(root))]
+    return [evaluate_run(root, run, thresholds, masks) for run in (runs or model_run_ids(root))]
 

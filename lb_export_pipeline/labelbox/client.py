@@ -28,6 +28,7 @@ from .types import (
 )
 
 MIN_POLL_INTERVAL = 0.05
+MAX_FILE_BYTES = 64 << 20  # a mask PNG larger than this is refused
 P = ParamSpec("P")
 T = TypeVar("T")
 
@@ -229,6 +230,14 @@ class LabelboxClient:
     def download_chunk(self, chunk: Chunk, write: Callable[[bytes], None]) -> int:
         """One chunk's bytes into ``write``, retried and resumed; exactly its offsets' length, or it raises."""
         return self.transport.download(chunk.url, write, chunk.size)
+
+    def read_mask(self, url: str, limit: int = MAX_FILE_BYTES) -> bytes:
+        """A segmentation mask's PNG (an export row's ``mask.url``). Labelbox's mask URLs want the API
+        key, so it goes with them, and with this client's own endpoint host (an emulator); any other
+        host (a signed cloud-storage URL) gets a plain GET, without it."""
+        host = httpx.URL(url).host
+        authorized = host in (httpx.URL(self.config.endpoint).host, "labelbox.com") or host.endswith(".labelbox.com")
+        return self.transport.get_file(url, authorized=authorized, limit=limit)
 
     def read_stream_lines(self, task_id: str, stream: StreamType, limit: int = 100) -> list[str]:
         """The first ``limit`` lines of a (small) stream, such as ERRORS, decoded as text."""

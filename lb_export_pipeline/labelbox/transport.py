@@ -71,6 +71,31 @@ class Transport:
 
         return self.retrying.call(attempt)
 
+    def get_file(self, url: str, *, authorized: bool, limit: int) -> bytes:
+        """GET a small file whole (a mask PNG), retried; with the API key only when ``authorized``
+        (Labelbox's own URLs want it, any other host must never see it). More than ``limit`` bytes
+        is an error."""
+        def attempt() -> bytes:
+            body = bytearray()
+            headers = {"Authorization": f"Bearer {self.config.api_key.reveal()}"} if authorized else {}
+            try:
+                with self._http.stream("GET", url, headers=headers, timeout=self.config.download_timeout) as r:
+                    if r.status_code in RETRYABLE_STATUS:
+                        error = exc.TransportError(redact(f"GET {url}: HTTP {r.status_code}"))
+                        error.retry_after = parse_retry_after(r.headers.get("Retry-After"))
+                        raise error
+                    if r.status_code != 200:
+                        raise exc.ApiError(redact(f"GET {url}: HTTP {r.status_code}"), None, r.status_code)
+                    for data in r.iter_bytes():
+                        body += data
+                        if len(body) > limit:
+                            raise exc.LabelboxError(redact(f"GET {url}: more than {limit:,} bytes"))
+            except httpx.TransportError as caught:
+                raise exc.TransportError(redact(f"GET {url}: {type(caught).__name__}: {caught}")) from None
+            return bytes(body)
+
+        return self.retrying.call(attempt)
+
     def download(self, url: str, write: Callable[[bytes], None], expected: int) -> int:
         """GET a chunk file into ``write``. Bytes are counted as they arrive, so a broken transfer
         resumes with ``Range`` from the last byte received: nothing is lost or written twice.
