@@ -168,6 +168,7 @@ def run_demo(home: Path, console: Console | None = None, emulator_state: Any = N
     from .defs import build_definitions, model_runs_partitions
     from .emulator import EmulatorServer
     from .query import connect
+    from .schema import TABLE_NAMES
 
     with EmulatorServer(emulator_state) as emulator:
         os.environ[LABELBOX_ENDPOINT.name] = emulator.graphql_url
@@ -202,7 +203,7 @@ def run_demo(home: Path, console: Console | None = None, emulator_state: Any = N
                       f"{checks_passed}/{checks_total} asset checks passed")
 
     con = connect(data / "tables")
-    tables = ["data_rows", "labels", "objects", "classifications", "video_frames", "relationships"]
+    tables = TABLE_NAMES
     summary = Table(title=f"4. what landed in {data / 'tables'} (read back with DuckDB)")
     summary.add_column("model / model run")
     for name in tables:

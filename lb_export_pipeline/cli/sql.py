@@ -17,6 +17,7 @@ def sql(root: str, command: str | None, examples: bool) -> None:
     import duckdb
 
     from ..query import connect, tables_present
+    from ..schema import TABLE_NAMES
     from ..storage import store_for
 
     if not tables_present(root):
@@ -38,8 +39,7 @@ def sql(root: str, command: str | None, examples: bool) -> None:
             return
     except duckdb.Error as error:
         raise click.ClickException(str(error).strip().splitlines()[0]) from None
-    console.print(f"DuckDB over {root}: views data_rows, labels, objects, classifications, video_frames, "
-                  "relationships. End statements with ';', Ctrl-D to quit.")
+    console.print(f"DuckDB over {root}: views {', '.join(TABLE_NAMES)}. End statements with ';', Ctrl-D to quit.")
     buffer = ""
     while True:
         try:

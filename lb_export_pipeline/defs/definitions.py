@@ -56,6 +56,6 @@ def build_definitions(
         resources={
             "labelbox": labelbox,
             "storage": storage,
-            "tables": DuckDBTablesResource(root=f"{storage.root.rstrip('/')}/tables"),
+            "tables": DuckDBTablesResource(root=storage.tables_root),
         },
     )

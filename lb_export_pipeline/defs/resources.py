@@ -100,11 +100,11 @@ class StorageResource(dg.ConfigurableResource):  # type: ignore[type-arg]
 
     @property
     def raw_root(self) -> str:
-        return f"{self.root.rstrip('/')}/raw"
+        return join(self.root, "raw")
 
     @property
     def tables_root(self) -> str:
-        return f"{self.root.rstrip('/')}/tables"
+        return join(self.root, "tables")
 
     def raw_store(self) -> PartitionStore:
         return store_for(self.raw_root)
@@ -141,7 +141,7 @@ class DuckDBTablesResource(dg.ConfigurableResource):  # type: ignore[type-arg]
             tables.connect().execute("select name, count(*) from objects group by 1")
     """
 
-    root: str = Field(default_factory=lambda: f"{(LB_EXPORT_ROOT.get() or '').rstrip('/')}/tables",
+    root: str = Field(default_factory=lambda: join(LB_EXPORT_ROOT.get() or "", "tables"),
                       description="Tables root (folder or object-store URI) [env LB_EXPORT_ROOT + /tables].")
 
     def connect(self) -> Any:
