@@ -22,6 +22,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -85,24 +86,31 @@ mutation ($selector: SensorSelector!, $cursor: String) {
 """
 
 
-def remember_sensor_cursor(sensor_name: str, cursor: str | None) -> None:
+@contextlib.contextmanager
+def sensor_cursor_stored(sensor_name: str, cursor: str | None) -> Iterator[None]:
     """Store ``cursor`` as the state of ``sensor_name`` in the code location that ``make ui`` loads,
     so that its first tick continues where the demo's left off. Dagster keys sensor state by
     location, repository and sensor name: the ``dagster-graphql`` CLI loads the location as
     workspace.yaml names it (as ``dg dev`` does) on this instance (``DAGSTER_HOME``) and sends
-    Dagster's public ``setSensorCursor`` mutation, with no webserver running."""
+    Dagster's public ``setSensorCursor`` mutation, with no webserver running. Loading the location
+    takes seconds, so it runs while the block does; its answer is checked when the block ends."""
     selector = {"repositoryLocationName": LOCATION_NAME, "repositoryName": "__repository__", "sensorName": sensor_name}
     with tempfile.TemporaryDirectory(prefix="lb-export-demo-") as folder:
-        answer = Path(folder) / "answer.json"
-        done = subprocess.run(
-            [str(Path(sys.executable).parent / "dagster-graphql"), "-w", str(PROJECT_ROOT / "workspace.yaml"),
-             "-t", SET_SENSOR_CURSOR, "-v", json.dumps({"selector": selector, "cursor": cursor}), "-o", str(answer)],
-            cwd=PROJECT_ROOT, capture_output=True, text=True)
+        answer, log = Path(folder) / "answer.json", Path(folder) / "stderr.txt"
+        with open(log, "wb") as stderr:
+            process = subprocess.Popen(
+                [str(Path(sys.executable).parent / "dagster-graphql"), "-w", str(PROJECT_ROOT / "workspace.yaml"),
+                 "-t", SET_SENSOR_CURSOR, "-v", json.dumps({"selector": selector, "cursor": cursor}),
+                 "-o", str(answer)], cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=stderr)
+            try:
+                yield
+            finally:
+                process.wait()
         result = json.loads(answer.read_text()) if answer.exists() else {}
-    outcome = (result.get("data") or {}).get("setSensorCursor") or {}
-    if outcome.get("__typename") != "Sensor":
-        problem = outcome.get("message") or result.get("errors") or done.stderr.strip()[-2000:]
-        raise RuntimeError(f"could not store the cursor of {sensor_name}: {problem}")
+        outcome = (result.get("data") or {}).get("setSensorCursor") or {}
+        if outcome.get("__typename") != "Sensor":
+            problem = outcome.get("message") or result.get("errors") or log.read_text().strip()[-2000:]
+            raise RuntimeError(f"could not store the cursor of {sensor_name}: {problem}")
 
 
 def ui_command(port: int) -> list[str]:
@@ -183,22 +191,22 @@ def run_demo(home: Path, console: Console | None = None, emulator_state: Any = N
             assert isinstance(add, dg.AddDynamicPartitionsRequest)
             instance.add_dynamic_partitions(add.partitions_def_name, list(add.partition_keys or []))
         requests = list(result.run_requests or [])
-        remember_sensor_cursor(sensor.name, result.cursor)
         console.print(f"[bold]2.[/] sensor: {len(instance.get_dynamic_partitions(model_runs_partitions.name or ''))}"
                       f" model run partitions, {len(requests)} run request(s)")
         job = defs.resolve_job_def("labelbox_export_job")
         failures = 0
         checks_passed = checks_total = 0
-        for request in requests:
-            run = job.execute_in_process(partition_key=request.partition_key, instance=instance,
-                                         tags=dict(request.tags or {}), raise_on_error=False, run_config=QUIET)
-            evaluations = run.get_asset_check_evaluations()
-            checks_total += len(evaluations)
-            checks_passed += sum(e.passed for e in evaluations)
-            state = "[green]SUCCESS" if run.success else "[red]FAILURE"
-            console.print(f"   run {run.run_id[:8]} model_run_id={request.partition_key}: {state}[/] "
-                          f"({sum(e.passed for e in evaluations)}/{len(evaluations)} checks passed)")
-            failures += not run.success
+        with sensor_cursor_stored(sensor.name, result.cursor):
+            for request in requests:
+                run = job.execute_in_process(partition_key=request.partition_key, instance=instance,
+                                             tags=dict(request.tags or {}), raise_on_error=False, run_config=QUIET)
+                evaluations = run.get_asset_check_evaluations()
+                checks_total += len(evaluations)
+                checks_passed += sum(e.passed for e in evaluations)
+                state = "[green]SUCCESS" if run.success else "[red]FAILURE"
+                console.print(f"   run {run.run_id[:8]} model_run_id={request.partition_key}: {state}[/] "
+                              f"({sum(e.passed for e in evaluations)}/{len(evaluations)} checks passed)")
+                failures += not run.success
         console.print(f"[bold]3.[/] {len(requests) - failures}/{len(requests)} runs succeeded; "
                       f"{checks_passed}/{checks_total} asset checks passed")
 

@@ -10,7 +10,7 @@ import dagster as dg
 import pytest
 from rich.console import Console
 
-from lb_export_pipeline.demo import LOCATION_NAME, run_demo
+from lb_export_pipeline.demo import LOCATION_NAME, run_demo, sensor_cursor_stored
 from lb_export_pipeline.emulator import Catalog, CatalogSpec, EmulatorState, Faults
 
 
@@ -39,3 +39,16 @@ def test_demo_prints_what_landed_and_leaves_an_instance_for_the_ui(tmp_path: Pat
         assert sensor.origin.location_name == LOCATION_NAME
         cursor = json.loads(sensor.instigator_data.cursor)  # type: ignore[union-attr]
         assert sorted(cursor) == sorted(r.id for r in state.catalog.all_runs())
+
+
+def test_a_cursor_that_cannot_be_stored_fails_the_demo_saying_why(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    ran = []
+    with pytest.raises(RuntimeError, match=r"could not store the cursor of no_such_sensor: .*no_such_sensor"), \
+            sensor_cursor_stored("no_such_sensor", "{}"):
+        ran.append(True)  # the block runs while the cursor is sent
+    assert ran == [True]
+    with dg.DagsterInstance.from_config(str(tmp_path)) as instance:
+        assert instance.all_instigator_state() == []
