@@ -106,14 +106,20 @@ class Transaction:
         return self.root / "old"
 
     def begin(self) -> Transaction:
+        staging = self.out / STAGING_DIR
         while True:
-            (self.out / STAGING_DIR).mkdir(parents=True, exist_ok=True)
             try:
+                staging.mkdir(parents=True, exist_ok=True)
                 recover(self.out)
-                self._lock = open(self.out / STAGING_DIR / f"{self.id}.lock", "wb")
+                self._lock = open(staging / f"{self.id}.lock", "wb")
                 break
             except FileNotFoundError:
                 continue  # another transaction's finish() removed the empty .staging just now
+            except FileExistsError:
+                # mkdir found .staging, then it was gone when mkdir checked it was a folder (the same
+                # finish()); a file or link in its place is no race: say so
+                if os.path.lexists(staging):
+                    raise
         fcntl.flock(self._lock, fcntl.LOCK_EX)
         self.root.mkdir()
         (self.root / MARKER_FILE).write_text(self.id)

@@ -52,3 +52,31 @@ def test_a_landing_moved_aside_by_a_dead_swap_is_put_back(tmp_path: Path, monkey
     _land(raw, "next")  # the next landing goes through
     assert (raw.root / "model_run_id=r1" / "manifest.json").read_text() == "next"
     assert not (raw.root / swap_module.STAGING_DIR).exists()
+
+
+def test_begin_survives_the_last_transaction_removing_staging_under_it(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another transaction's finish() removes the empty .staging between mkdir seeing it (EEXIST) and
+    mkdir checking it is a folder: begin() looks again rather than failing with FileExistsError (a
+    stress test of two flattening processes hit it)."""
+    staging = tmp_path / swap_module.STAGING_DIR
+    real_mkdir = os.mkdir
+    raced = []
+
+    def mkdir(path: Any, mode: int = 0o777) -> None:
+        if Path(path) == staging and not raced:
+            raced.append(path)
+            raise FileExistsError(17, "File exists", str(path))  # it was there, and is gone by now
+        real_mkdir(path, mode)
+
+    monkeypatch.setattr(os, "mkdir", mkdir)
+    txn = Transaction(tmp_path).begin()
+    assert raced and txn.new.is_dir() and txn.root.parent == staging
+    txn.finish()
+    assert not staging.exists()
+
+
+def test_begin_refuses_a_file_where_staging_goes(tmp_path: Path) -> None:
+    (tmp_path / swap_module.STAGING_DIR).write_text("not a folder")
+    with pytest.raises(FileExistsError):
+        Transaction(tmp_path).begin()
