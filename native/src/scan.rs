@@ -17,10 +17,10 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use arrow_array::RecordBatch;
 use crossbeam_channel::{bounded, Receiver, RecvTimeoutError, Sender};
 
 use crate::reader::{Block, BlockReader, ReadError};
+pub use crate::walk::PartitionBatches;
 use crate::walk::{walk_chunk, ChunkOutput, QuarantineRecord, WalkOptions};
 
 #[derive(Debug, Clone)]
@@ -44,9 +44,6 @@ impl Default for ScanOptions {
         }
     }
 }
-
-/// The six tables' batches of one model run, in `TABLE_NAMES` order.
-pub type PartitionBatches = (String, [RecordBatch; 6]);
 
 /// What one walker produced since its last hand-over.
 pub struct ScanChunk {
@@ -230,7 +227,7 @@ fn walk_blocks(
             progress.lines.fetch_add(out.lines - lines_before, Ordering::Relaxed);
             let held: usize = out.partitions.values().map(|t| t.byte_size()).sum();
             if held + quarantined_bytes >= flush_bytes {
-                let chunk = finish(worker, std::mem::take(&mut out));
+                let chunk = finish(worker, &mut out);
                 quarantined_bytes = 0;
                 if send_unless_cancelled(chunks, Message::Chunk(chunk), cancel).is_err() {
                     return Ok(());
@@ -238,30 +235,21 @@ fn walk_blocks(
             }
         }
         if !cancel.load(Ordering::Relaxed) && out.lines > 0 {
-            let _ = send_unless_cancelled(chunks, Message::Chunk(finish(worker, out)), cancel);
+            let _ = send_unless_cancelled(chunks, Message::Chunk(finish(worker, &mut out)), cancel);
         }
         Ok(())
     });
 }
 
-fn finish(worker: usize, out: ChunkOutput) -> Box<ScanChunk> {
-    let ChunkOutput {
-        partitions,
-        quarantine,
-        skipped_runs,
-        lines,
-        refused: _, // taken (and the scan failed) as soon as it is set
-    } = out;
-    let partitions = partitions
-        .into_iter()
-        .map(|(run, mut tables)| (run, tables.finish()))
-        .collect();
+/// What the walker holds, handed over; its builders stay for the next blocks.
+fn finish(worker: usize, out: &mut ChunkOutput) -> Box<ScanChunk> {
+    // A refusal is taken (and the scan failed) as soon as it is set.
     Box::new(ScanChunk {
         worker,
-        partitions,
-        quarantine,
-        skipped_runs,
-        lines,
+        partitions: out.take_batches(),
+        quarantine: std::mem::take(&mut out.quarantine),
+        skipped_runs: std::mem::take(&mut out.skipped_runs),
+        lines: std::mem::take(&mut out.lines),
     })
 }
 
@@ -332,6 +320,59 @@ mod tests {
         assert_eq!(seen, (1..=3000).collect::<Vec<u64>>());
         let q = &chunks[0].quarantine[0];
         assert_eq!(q.raw, format!("{{not json {}", q.line).as_bytes());
+    }
+
+    #[test]
+    fn flushes_hand_over_what_one_walk_gives_and_no_empty_partition() {
+        let line = |i: usize, run: &str| {
+            format!(
+                r#"{{"data_row":{{"id":"dr{i}"}},"experiments":{{"m":{{"runs":{{"{run}":{{"labels":[{{"id":"l{i}","annotations":{{"objects":[{{"feature_id":"o{i}","point":{{"x":{i},"y":2}}}}]}}}}]}}}}}}}}}}"#
+            )
+        };
+        // Both runs, then run B alone: A's builders go idle after the first flushes.
+        let lines: Vec<String> = (0..600)
+            .map(|i| line(i, if i < 200 && i % 2 == 0 { "A" } else { "B" }))
+            .collect();
+        let text = lines.join("\n") + "\n";
+        let options = ScanOptions {
+            block_bytes: 4000,
+            flush_bytes: 8000,
+            ..ScanOptions::default()
+        };
+        let mut scan = Scan::start(&temp("runs.ndjson", text.as_bytes()), options).unwrap();
+        let chunks = drain(&mut scan).unwrap();
+        assert!(chunks.len() > 5, "{} chunks", chunks.len());
+        assert_eq!(
+            chunks.last().unwrap().partitions.len(),
+            1,
+            "idle run A is not handed over"
+        );
+        let mut got: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (run, batches) in chunks.iter().flat_map(|c| &c.partitions) {
+            assert!(
+                batches[0].num_rows() > 0,
+                "an empty partition of run {run} was handed over"
+            );
+            for (t, b) in batches.iter().enumerate() {
+                let rows = got.entry(format!("{run}/{t}")).or_default();
+                rows.extend((0..b.num_rows()).map(|i| crate::tables::render::row_json(b, i)));
+            }
+        }
+        let mut whole = ChunkOutput::default();
+        walk_chunk(text.as_bytes(), 1, &WalkOptions::default(), &mut whole);
+        for (run, batches) in whole.take_batches() {
+            for (t, b) in batches.iter().enumerate() {
+                let want: Vec<String> = (0..b.num_rows())
+                    .map(|i| crate::tables::render::row_json(b, i))
+                    .collect();
+                assert_eq!(
+                    got.remove(&format!("{run}/{t}")).unwrap_or_default(),
+                    want,
+                    "{run} table {t}"
+                );
+            }
+        }
+        assert!(got.is_empty());
     }
 
     #[test]

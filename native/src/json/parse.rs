@@ -100,7 +100,7 @@ fn dedupe<'a>(fields: &mut BumpVec<'a, (&'a str, Node<'a>)>) {
     let has_dup = if n <= 16 {
         (1..n).any(|i| fields[..i].iter().any(|(k, _)| *k == fields[i].0))
     } else {
-        let mut seen = std::collections::HashSet::with_capacity(n);
+        let mut seen = crate::hash::HashSet::with_capacity_and_hasher(n, Default::default());
         !fields.iter().all(|(k, _)| seen.insert(*k))
     };
     if !has_dup {

@@ -10,6 +10,7 @@ use arrow_buffer::{BooleanBuffer, Buffer, NullBuffer, OffsetBuffer, ScalarBuffer
 use arrow_schema::{DataType, Field, Fields, TimeUnit};
 
 use super::cell::{as_f64, as_int, Cell, Misfit};
+use super::grow::Grow;
 use crate::json::{write_json, Node};
 
 /// One column of a table: its Arrow type, and values appended row by row.
@@ -28,7 +29,7 @@ pub trait Column: Default {
 /// Validity bits, packed as Arrow lays them out (LSB first), with a count of nulls.
 #[derive(Default)]
 pub struct Validity {
-    bytes: Vec<u8>,
+    bytes: Grow<u8>,
     len: usize,
 }
 
@@ -57,31 +58,25 @@ impl Validity {
     fn len(&self) -> usize {
         self.len
     }
-    /// The bitmap (None when every value is valid); the builder keeps its capacity for the next batch.
+    /// The bitmap (None when every value is valid).
     fn finish(&mut self) -> Option<NullBuffer> {
         let nulls = NullBuffer::new(self.bits());
         (nulls.null_count() > 0).then_some(nulls)
     }
 
-    /// The bits as a boolean buffer; the builder keeps its capacity for the next batch.
+    /// The bits as a boolean buffer.
     fn bits(&mut self) -> BooleanBuffer {
         let len = std::mem::take(&mut self.len);
-        BooleanBuffer::new(Buffer::from_vec(take_keep(&mut self.bytes)), 0, len)
+        BooleanBuffer::new(Buffer::from_vec(self.bytes.take()), 0, len)
     }
-}
-
-/// Take a vector's values, leaving an empty one with the same capacity for the next batch.
-fn take_keep<T>(v: &mut Vec<T>) -> Vec<T> {
-    let cap = v.capacity();
-    std::mem::replace(v, Vec::with_capacity(cap))
 }
 
 // ---------------------------------------------------------------- strings
 
 #[derive(Default)]
 pub struct Utf8 {
-    offsets: Vec<i32>,
-    data: Vec<u8>,
+    offsets: Grow<i32>,
+    data: Grow<u8>,
     valid: Validity,
 }
 
@@ -111,11 +106,11 @@ impl Column for Utf8 {
         }
     }
     fn finish(&mut self) -> ArrayRef {
-        let mut offsets = take_keep(&mut self.offsets);
+        let mut offsets = self.offsets.take();
         if offsets.is_empty() {
             offsets.push(0);
         }
-        let data = take_keep(&mut self.data);
+        let data = self.data.take();
         let nulls = self.valid.finish();
         // SAFETY: offsets start at 0 and grow with `data`; every value appended was a whole &str.
         Arc::new(unsafe {
@@ -154,14 +149,14 @@ impl Column for Utf8 {
 // ---------------------------------------------------------------- primitives
 
 pub struct Prim<T: ArrowPrimitiveType> {
-    values: Vec<T::Native>,
+    values: Grow<T::Native>,
     valid: Validity,
 }
 
 impl<T: ArrowPrimitiveType> Default for Prim<T> {
     fn default() -> Self {
         Prim {
-            values: Vec::new(),
+            values: Grow::default(),
             valid: Validity::default(),
         }
     }
@@ -179,7 +174,7 @@ impl<T: ArrowPrimitiveType> Prim<T> {
         }
     }
     fn finish_array(&mut self) -> PrimitiveArray<T> {
-        let values = take_keep(&mut self.values);
+        let values = self.values.take();
         PrimitiveArray::<T>::new(ScalarBuffer::from(values), self.valid.finish())
     }
     fn base_len(&self) -> usize {
@@ -318,7 +313,7 @@ impl Column for Bool {
 /// A list column of `C` items. Items are appended to `items`, then the list is closed.
 #[derive(Default)]
 pub struct List<C: Column> {
-    offsets: Vec<i32>,
+    offsets: Grow<i32>,
     valid: Validity,
     pub items: C,
 }
@@ -347,7 +342,7 @@ impl<C: Column> List<C> {
         }
     }
     fn base_finish(&mut self) -> ArrayRef {
-        let mut offsets = take_keep(&mut self.offsets);
+        let mut offsets = self.offsets.take();
         if offsets.is_empty() {
             offsets.push(0);
         }

@@ -4,6 +4,7 @@
 
 pub mod cell;
 pub mod columns;
+mod grow;
 pub mod part;
 pub mod render;
 

@@ -16,6 +16,7 @@ mod tests;
 mod values;
 mod video;
 
+use arrow_array::RecordBatch;
 use bumpalo::Bump;
 
 use crate::json::{parse_line, Node};
@@ -81,6 +82,22 @@ pub struct ChunkOutput {
     /// Set when a line shows the whole file is of another kind (a project export row): the walk
     /// stops at that line and the caller refuses the file with this reason, naming the line.
     pub refused: Option<QuarantineRecord>,
+}
+
+/// The six tables' batches of one model run, in `TABLE_NAMES` order.
+pub type PartitionBatches = (String, [RecordBatch; 6]);
+
+impl ChunkOutput {
+    /// The batches of each partition that took rows since the last call. The builders stay, keeping
+    /// their capacity for the next batches (no regrowth, no copies); a partition that took no rows
+    /// since is dropped, and its memory with it.
+    pub fn take_batches(&mut self) -> Vec<PartitionBatches> {
+        self.partitions.retain(|_, t| t.rows() != [0; 6]);
+        self.partitions
+            .iter_mut()
+            .map(|(run, t)| (run.clone(), t.finish()))
+            .collect()
+    }
 }
 
 /// Why a line did not land: a field error (the line is quarantined), or a refusal of the file.

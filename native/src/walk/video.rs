@@ -7,14 +7,13 @@
 //! and frame_count 0. DICOM views are those of `groups`, `segments` and `key_frame_feature_map`
 //! together. Unknown keys of a frame or a view go to the label's `extra`.
 
-use std::collections::{HashMap, HashSet};
-
 use super::classifications::{walk_classifications, Rows, Scope};
 use super::emit::{Emit, Ref};
 use super::errors::{get, py_iter, want_object, At, FieldError, PyIter, Walk};
 use super::geometry::read_geometry;
 use super::labels::{object_extra, or_empty};
 use super::values::{py_int, py_str, Extra};
+use crate::hash::{HashMap, HashSet};
 use crate::json::Node;
 use crate::tables::{Cell, FeatureRow, ObjectRow, TailRow, VideoFrameRow};
 
@@ -48,7 +47,7 @@ impl<'n> KeyFrames<'n> {
 
     /// Every feature's keyframes, read up front (Python's `{fid: keyframes(...) for fid in map}`).
     fn sets(&self) -> Walk<Keyframes<'n>> {
-        let mut sets = HashMap::new();
+        let mut sets = HashMap::default();
         let entries: Vec<(&'n str, &'n Node<'n>)> = match self {
             KeyFrames::View(v) => v.clone(),
             KeyFrames::Map(Node::Obj(fields)) => fields.iter().map(|(k, v)| (*k, v)).collect(),
@@ -115,7 +114,7 @@ fn int_of(v: &Node<'_>) -> Walk<i128> {
 /// key_frame_feature_map[feature] as a set of frames: a {"<n>": true|false} map or a list of frames.
 fn keyframes(marks: Option<&Node<'_>>) -> Walk<HashSet<i128>> {
     let bad = || FieldError::new("", "expected frame numbers");
-    let mut set = HashSet::new();
+    let mut set = HashSet::default();
     match marks {
         Some(Node::Obj(fields)) => {
             if !fields.iter().all(|(_, v)| matches!(v, Node::Bool(_))) {
@@ -189,7 +188,7 @@ pub fn walk_video<'n>(
         group,
         keyframe_sets: &keyframe_sets,
         tracks: Vec::new(),
-        track_index: HashMap::new(),
+        track_index: HashMap::default(),
     };
     for (fkey, frame) in frame_list.iter() {
         let n = py_int(fkey).ok_or_else(|| FieldError::new(format!("frames.{fkey}"), "frame key is not an integer"))?;
@@ -410,7 +409,7 @@ fn attach_frame_ranges<'n>(
     segments: &'n Node<'n>,
     key_frames: &KeyFrames<'n>,
 ) -> Walk<HashSet<String>> {
-    let mut claimed = HashSet::new();
+    let mut claimed = HashSet::default();
     if !segments.truthy() && !key_frames.truthy() {
         return Ok(claimed);
     }
@@ -456,7 +455,7 @@ fn append_tracks<'n>(
             order.push(Some(m));
         }
     }
-    let empty = HashSet::new();
+    let empty = HashSet::default();
     for fid in order {
         let t = v.track_index.get(&fid).map(|&i| &v.tracks[i]);
         let pairs = match fid {
