@@ -2,9 +2,9 @@
 //! the line, rounds floats exactly (`float_roundtrip`) and keeps its recursion limit of 128, so a
 //! deeply nested line is an error, never a stack overflow.
 
+use std::cell::RefCell;
 use std::fmt;
 
-use bumpalo::collections::Vec as BumpVec;
 use bumpalo::Bump;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
@@ -14,7 +14,8 @@ use super::Node;
 pub fn parse_line<'a>(line: &'a str, arena: &'a Bump) -> Result<Node<'a>, serde_json::Error> {
     let mut de = serde_json::Deserializer::from_str(line);
     de.disable_recursion_limit(); // Seed counts the depth itself, to orjson's limit (serde_json stops at 128)
-    let node = Seed(arena, 0).deserialize(&mut de)?;
+    let scratch = Scratch::default();
+    let node = Seed(arena, &scratch, 0).deserialize(&mut de)?;
     de.end()?;
     Ok(node)
 }
@@ -24,27 +25,35 @@ pub const DEPTH_LIMIT: u32 = 1024;
 /// What a line nested past `DEPTH_LIMIT` is told (the walker words it as the Python side does).
 pub const DEPTH_ERROR: &str = "depth limit exceeded";
 
-/// Reads one value into the arena; the second field is how deep the value sits.
-#[derive(Clone, Copy)]
-struct Seed<'a>(&'a Bump, u32);
+/// The items and fields of the arrays and objects being read, as stacks: a finished array or object
+/// is copied into the arena at its exact size (growing it in the arena would copy it at each step).
+#[derive(Default)]
+struct Scratch<'a> {
+    items: RefCell<Vec<Node<'a>>>,
+    fields: RefCell<Vec<(&'a str, Node<'a>)>>,
+}
 
-impl<'a> Seed<'a> {
-    fn deeper<E: de::Error>(self) -> Result<Seed<'a>, E> {
-        if self.1 >= DEPTH_LIMIT {
+/// Reads one value into the arena; the last field is how deep the value sits.
+#[derive(Clone, Copy)]
+struct Seed<'a, 's>(&'a Bump, &'s Scratch<'a>, u32);
+
+impl<'a, 's> Seed<'a, 's> {
+    fn deeper<E: de::Error>(self) -> Result<Seed<'a, 's>, E> {
+        if self.2 >= DEPTH_LIMIT {
             return Err(E::custom(DEPTH_ERROR));
         }
-        Ok(Seed(self.0, self.1 + 1))
+        Ok(Seed(self.0, self.1, self.2 + 1))
     }
 }
 
-impl<'de: 'a, 'a> DeserializeSeed<'de> for Seed<'a> {
+impl<'de: 'a, 'a> DeserializeSeed<'de> for Seed<'a, '_> {
     type Value = Node<'a>;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Node<'a>, D::Error> {
         d.deserialize_any(self)
     }
 }
 
-impl<'de: 'a, 'a> Visitor<'de> for Seed<'a> {
+impl<'de: 'a, 'a> Visitor<'de> for Seed<'a, '_> {
     type Value = Node<'a>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -73,29 +82,36 @@ impl<'de: 'a, 'a> Visitor<'de> for Seed<'a> {
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node<'a>, A::Error> {
         let inner = self.deeper()?;
-        let mut items = BumpVec::with_capacity_in(seq.size_hint().unwrap_or(0), self.0);
+        let start = self.1.items.borrow().len();
         while let Some(item) = seq.next_element_seed(inner)? {
-            items.push(item);
+            self.1.items.borrow_mut().push(item);
         }
-        Ok(Node::Arr(items.into_bump_slice()))
+        let mut items = self.1.items.borrow_mut();
+        let node = Node::Arr(self.0.alloc_slice_copy(&items[start..]));
+        items.truncate(start);
+        Ok(node)
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node<'a>, A::Error> {
         let inner = self.deeper()?;
-        let mut fields: BumpVec<'a, (&'a str, Node<'a>)> = BumpVec::new_in(self.0);
+        let start = self.1.fields.borrow().len();
         while let Some(k) = map.next_key_seed(KeySeed(self.0))? {
             let v = map.next_value_seed(inner)?;
-            fields.push((k, v));
+            self.1.fields.borrow_mut().push((k, v));
         }
-        dedupe(&mut fields);
-        Ok(Node::Obj(fields.into_bump_slice()))
+        let mut fields = self.1.fields.borrow_mut();
+        let kept = start + dedupe(&mut fields[start..]);
+        let node = Node::Obj(self.0.alloc_slice_copy(&fields[start..kept]));
+        fields.truncate(start);
+        Ok(node)
     }
 }
 
-/// A repeated key keeps its first position and its last value, as in a Python dict.
-fn dedupe<'a>(fields: &mut BumpVec<'a, (&'a str, Node<'a>)>) {
+/// A repeated key keeps its first position and its last value, as in a Python dict: the fields
+/// kept are moved to the front, and their count returned.
+fn dedupe(fields: &mut [(&str, Node<'_>)]) -> usize {
     let n = fields.len();
     if n < 2 {
-        return;
+        return n;
     }
     let has_dup = if n <= 16 {
         (1..n).any(|i| fields[..i].iter().any(|(k, _)| *k == fields[i].0))
@@ -104,7 +120,7 @@ fn dedupe<'a>(fields: &mut BumpVec<'a, (&'a str, Node<'a>)>) {
         !fields.iter().all(|(k, _)| seen.insert(*k))
     };
     if !has_dup {
-        return;
+        return n;
     }
     let mut kept = 0;
     for i in 0..n {
@@ -117,7 +133,7 @@ fn dedupe<'a>(fields: &mut BumpVec<'a, (&'a str, Node<'a>)>) {
             }
         }
     }
-    fields.truncate(kept);
+    kept
 }
 
 #[derive(Clone, Copy)]
