@@ -23,7 +23,6 @@ import polars as pl
 Fetch = Callable[[str], bytes]
 """GET one mask PNG (with Labelbox's credentials where it wants them); raises when it cannot."""
 
-MAX_MASK_BYTES = 64 << 20  # a PNG larger than this is not read (skipped, with the reason)
 READ_THREADS = 8
 SCOPES_AT_ONCE = 32  # scopes whose masks are in memory together
 NO_READER = "mask not read: no Labelbox client to read it with (set LABELBOX_API_KEY)"

@@ -24,7 +24,7 @@ from lb_export_pipeline.evaluation.masks import NO_READER
 from lb_export_pipeline.evaluation.queries import COUNTS_AT_SQL
 from lb_export_pipeline.evaluation.runner import evaluate
 from lb_export_pipeline.flatten import flatten_export
-from lb_export_pipeline.labelbox import export_model_run
+from lb_export_pipeline.labelbox import LabelboxError, export_model_run
 from lb_export_pipeline.query import connect
 from tests.conftest import make_client
 
@@ -72,6 +72,10 @@ def test_the_emulator_serves_each_mask_at_the_url_of_its_row(server: EmulatorSer
         assert pixels.shape == (masks.MASK_SIZE[1], masks.MASK_SIZE[0]) and 300 <= pixels.sum() <= 60 * 45
     refused = httpx.get(rows[0][0], headers={"Authorization": "Bearer wrong"})
     assert refused.status_code == 401
+    client = make_client(server, api_key=KEY)
+    assert client.read_mask(rows[0][0])[:8] == b"\x89PNG\r\n\x1a\n"
+    with pytest.raises(LabelboxError, match=r"more than 100 bytes"):
+        client.read_mask(rows[0][0], limit=100)  # a mask too large is refused, not read whole
 
 
 def _sdk(root: Path, run: str) -> dict[tuple[tuple[str, str, int], str, float], list[int]]:
