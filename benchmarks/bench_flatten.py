@@ -1,6 +1,6 @@
 """Flatten throughput and memory, as ratios against a parse floor measured in the same run.
 
-    .venv/bin/python benchmarks/bench_flatten.py [--sizes 100,1000] [--out benchmarks/results/flatten.md]
+    .venv/bin/python benchmarks/bench_flatten.py [--sizes 100,1000] [--repeats 3] [--out benchmarks/results/flatten.md]
 
 For each size (MB) a deterministic export is generated once (all media kinds, nested
 classifications, long videos, 1-2 runs per row) into benchmarks/data/, with its gzip copy (level 1,
@@ -23,6 +23,7 @@ import argparse
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import time
@@ -181,41 +182,53 @@ def main() -> None:
     parser.add_argument("--sizes", default="100,1000", help="export sizes in MB")
     parser.add_argument("--out", default=str(HERE / "results" / "flatten.md"))
     parser.add_argument("--skip-naive-above", type=int, default=100, help="skip the naive run above this size")
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="rounds per size: every contender (floor included) runs once per round, in turn; "
+                             "the median of its times is reported, and its largest peak RSS")
     args = parser.parse_args()
     results = []
     for size in [int(s) for s in args.sizes.split(",")]:
         path = generate(size)
         mb = path.stat().st_size / 1e6
-        runs = [measure("floor: orjson.loads per line", FLOOR, str(path))]
-        if size <= args.skip_naive_above:
-            naive_out = DATA / "naive-out"
-            naive_out.mkdir(exist_ok=True)
-            runs.append(measure("naive: json + pandas", NAIVE, str(path), str(naive_out)))
         gz = gzipped(path)
         from lb_export_pipeline.emulator import synthetic
 
         run_id = synthetic.run_ref(*RUN).run_id
-        contenders = [
-            ("flatten, plain, 1 core", path, 1, 1, []),
-            ("flatten, plain, 2 cores", path, 2, 2, []),
-            ("flatten, gzip, 1 core", gz, 1, 1, []),
-            ("flatten, gzip, 2 cores", gz, 2, 2, []),
-            ("Dagster path: gzip + run id + splits, 1 core", gz, 1, 1, [run_id, str(splits_file(path))]),
-        ]
-        for label, source, cores, workers, extra in contenders:
-            out = DATA / "flatten-out"
-            runs.append(measure(label, FLATTEN, str(source), str(out), str(cores), str(workers), *extra))
+        out = DATA / "flatten-out"
+        naive_out = DATA / "naive-out"
+        naive_out.mkdir(exist_ok=True)
+        contenders: list[tuple[str, str, list[str]]] = [("floor: orjson.loads per line", FLOOR, [str(path)])]
+        if size <= args.skip_naive_above:
+            contenders.append(("naive: json + pandas", NAIVE, [str(path), str(naive_out)]))
+        for label, source, cores, extra in [
+            ("flatten, plain, 1 core", path, 1, []),
+            ("flatten, plain, 2 cores", path, 2, []),
+            ("flatten, gzip, 1 core", gz, 1, []),
+            ("flatten, gzip, 2 cores", gz, 2, []),
+            ("Dagster path: gzip + run id + splits, 1 core", gz, 1, [run_id, str(splits_file(path))]),
+        ]:
+            # One walker thread per core given.
+            contenders.append((label, FLATTEN, [str(source), str(out), str(cores), str(cores), *extra]))
+        # Rounds interleave the contenders, so a slow spell on a shared machine hits them alike.
+        rounds = [[measure(label, code, *argv) for label, code, argv in contenders] for _ in range(args.repeats)]
+        runs = []
+        for i in range(len(contenders)):
+            seen = [r[i] for r in rounds]
+            runs.append({**seen[0], "seconds": statistics.median(float(r["seconds"]) for r in seen),
+                         "peak_tree_mb": max(float(r["peak_tree_mb"]) for r in seen),
+                         "all_seconds": [round(float(r["seconds"]), 3) for r in seen]})
         floor = mb / float(runs[0]["seconds"])
         for r in runs:
             rate = mb / float(r["seconds"])
             r.update(size_mb=round(mb), mb_s=rate, ratio=rate / floor)
             results.append(r)
             print(f"{mb:7.0f} MB  {r['label']:<46} {rate:7.1f} MB/s  {rate / floor:5.2f}x floor  "
-                  f"peak RSS {r['peak_tree_mb']:6.0f} MB", flush=True)
+                  f"peak RSS {r['peak_tree_mb']:6.0f} MB  seconds {r['all_seconds']}", flush=True)
     lines = [
         f"Measured {time.strftime('%Y-%m-%d')} on {platform.machine()}, {psutil.cpu_count()} cores, "
         f"Python {platform.python_version()}; command: `.venv/bin/python benchmarks/bench_flatten.py "
-        f"--sizes {args.sizes}`", "",
+        f"--sizes {args.sizes} --repeats {args.repeats}` (medians of {args.repeats} interleaved rounds; "
+        "peak RSS: the largest seen)", "",
         "| export | contender | MB/s | x floor | peak RSS |",
         "|---:|---|---:|---:|---:|",
     ]
