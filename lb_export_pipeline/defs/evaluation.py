@@ -16,6 +16,7 @@ from typing import Any
 
 import dagster as dg
 import polars as pl
+from dagster._core.definitions.metadata.metadata_set import TableMetadataSet, UriMetadataSet  # as the translator
 
 from ..evaluation import conservation
 from ..evaluation.runner import DEFAULT_THRESHOLDS, evaluate_run
@@ -83,8 +84,8 @@ def evaluation(context: dg.AssetExecutionContext, storage: StorageResource,
             client.close()
     context.log.info(f"evaluated model run {run}: " + ", ".join(f"{t} {n:,}" for t, n in result.rows.items()))
     metadata: dict[str, Any] = {
-        "dagster/partition_row_count": result.rows["evaluation_metrics"],
-        "dagster/uri": dg.MetadataValue.path(join(root, "evaluation_metrics", f"model_run_id={run}")),
+        **TableMetadataSet(partition_row_count=result.rows["evaluation_metrics"]),
+        **UriMetadataSet(uri=join(root, "evaluation_metrics", f"model_run_id={run}")),
         "metrics_per_class": headline(result.metrics),
         "iou_thresholds": dg.MetadataValue.json(list(DEFAULT_THRESHOLDS)),
         **{f"{name}_rows": result.rows[name] for name in EVALUATION_TABLES},

@@ -26,6 +26,8 @@ def test_evaluation_asset_writes_tables_metadata_and_check(lake: Lake, duck: Any
     for table in EVALUATION_TABLES:
         n = con.execute(f"select count(*) from {table} where model_run_id = ?", [run.id]).fetchone()[0]
         assert meta[f"{table}_rows"] == n and n > 0, table
+    assert meta["dagster/partition_row_count"] == meta["evaluation_metrics_rows"]
+    assert meta["dagster/uri"] == f"{lake.tables}/evaluation_metrics/model_run_id={run.id}"
     records = {r.data["class"]: r.data for r in meta["metrics_per_class"].records if r.data["kind"] == "object"}
     box = con.execute("select tp, fp, fn from evaluation_metrics where model_run_id = ? and split = '(all)' "
                       "and class = 'box' and iou_threshold = 0.5", [run.id]).fetchone()
