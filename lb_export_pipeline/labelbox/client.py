@@ -234,10 +234,13 @@ class LabelboxClient:
     def read_mask(self, url: str, limit: int = MAX_FILE_BYTES) -> bytes:
         """A segmentation mask's PNG (an export row's ``mask.url``). Labelbox's mask URLs want the API
         key, so it goes with them, and with this client's own endpoint host (an emulator); any other
-        host (a signed cloud-storage URL) gets a plain GET, without it."""
-        host = httpx.URL(url).host
-        authorized = host in (httpx.URL(self.config.endpoint).host, "labelbox.com") or host.endswith(".labelbox.com")
-        return self.transport.get_file(url, authorized=authorized, limit=limit)
+        host (a signed cloud-storage URL) gets a plain GET, without it. A client of an emulator never
+        calls Labelbox: such a URL (the documented fixture rows carry them) is refused at once."""
+        host, own = httpx.URL(url).host, httpx.URL(self.config.endpoint).host
+        if _is_labelbox(host) and not _is_labelbox(own):
+            raise exc.LabelboxError(f"GET {url}: a Labelbox URL, and this client talks to {own}, not Labelbox; "
+                                    "not fetched")
+        return self.transport.get_file(url, authorized=host == own or _is_labelbox(host), limit=limit)
 
     def read_stream_lines(self, task_id: str, stream: StreamType, limit: int = 100) -> list[str]:
         """The first ``limit`` lines of a (small) stream, such as ERRORS, decoded as text."""
@@ -248,3 +251,7 @@ class LabelboxClient:
             if buffer.count(b"\n") >= limit:
                 break
         return [line.decode("utf-8", "replace") for line in bytes(buffer).splitlines()[:limit]]
+
+
+def _is_labelbox(host: str) -> bool:
+    return host == "labelbox.com" or host.endswith(".labelbox.com")

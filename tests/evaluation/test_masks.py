@@ -76,6 +76,10 @@ def test_the_emulator_serves_each_mask_at_the_url_of_its_row(server: EmulatorSer
     assert client.read_mask(rows[0][0])[:8] == b"\x89PNG\r\n\x1a\n"
     with pytest.raises(LabelboxError, match=r"more than 100 bytes"):
         client.read_mask(rows[0][0], limit=100)  # a mask too large is refused, not read whole
+    # The fixture's rows carry Labelbox's own mask URLs: a client of the emulator never calls Labelbox.
+    with pytest.raises(LabelboxError, match=r"^GET https://api\.labelbox\.com/api/v1/models/m/annotations/a/mask: "
+                                            r"a Labelbox URL, and this client talks to 127\.0\.0\.1, not Labelbox"):
+        client.read_mask("https://api.labelbox.com/api/v1/models/m/annotations/a/mask")
 
 
 def _sdk(root: Path, run: str) -> dict[tuple[tuple[str, str, int], str, float], list[int]]:
