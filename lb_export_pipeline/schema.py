@@ -22,6 +22,11 @@ SCHEMA_VERSION = "2"
 PARTITION_COLUMN = "model_run_id"
 METADATA_KEY = b"lb_export_pipeline.schema_version"
 
+
+def partition_path(table: str, run_id: str) -> str:
+    """A model run's Hive partition of ``table``, relative to the tables' root."""
+    return f"{table}/{PARTITION_COLUMN}={run_id}"
+
 POINT = pa.struct([("x", pa.float64()), ("y", pa.float64())])
 POINTS = pa.list_(POINT)
 SEGMENTS = pa.list_(pa.struct([("start", pa.int64()), ("end", pa.int64())]))

@@ -25,7 +25,7 @@ import pyarrow.parquet as pq
 
 from ..flatten.partition_values import check_partition_value
 from ..query import connect
-from ..schema import PARTITION_COLUMN, TableSpec
+from ..schema import TableSpec, partition_path
 from ..sql_literals import standard_literal
 from ..storage import Location, Staging, store_for
 from . import average_precision, load, metrics, plots
@@ -71,10 +71,6 @@ def _write(table: pl.DataFrame, spec: TableSpec, path: Path) -> int:
     return int(arrow.num_rows)
 
 
-def _partition(spec_name: str, run: str) -> str:
-    return f"{spec_name}/{PARTITION_COLUMN}={run}"
-
-
 class _Bucketed:
     """The per-bucket work of one run; what is summed across buckets is kept, the rest written."""
 
@@ -88,7 +84,7 @@ class _Bucketed:
         self.written = 0
 
     def matches_path(self, bucket: int) -> Path:
-        folder = self.staging.folder / _partition(EVALUATION_MATCHES.name, self.run)
+        folder = self.staging.folder / partition_path(EVALUATION_MATCHES.name, self.run)
         return folder / f"part-{self.staging.id}-w00-{bucket:05d}.parquet"
 
     def run_all(self, con: duckdb.DuckDBPyConnection, buckets: int) -> None:
@@ -162,17 +158,17 @@ def evaluate_run(root: str | os.PathLike[str], run: str, thresholds: Sequence[fl
         confusion_rows = _confusion_rows(pl.concat(work.confusion))
         rows = {EVALUATION_MATCHES.name: work.written}
         for spec, table in ((EVALUATION_METRICS, metric_rows), (EVALUATION_CONFUSION, confusion_rows)):
-            rows[spec.name] = _write(table, spec, staging.folder / _partition(spec.name, run)
+            rows[spec.name] = _write(table, spec, staging.folder / partition_path(spec.name, run)
                                      / f"part-{staging.id}-w00-00000.parquet")
-        plot_dir = staging.folder / _partition(PLOTS_DIR, run)
+        plot_dir = staging.folder / partition_path(PLOTS_DIR, run)
         plot_dir.mkdir(parents=True)
         plots.pr_curves(curves.get(ALL, {}), plot_dir / plots.PR_CURVES)
         plots.confusion_matrix(confusion_rows, ts[0], plot_dir / plots.CONFUSION)
         pictures = {"pr_curves": (plot_dir / plots.PR_CURVES).read_bytes(),
                     "confusion_matrix": (plot_dir / plots.CONFUSION).read_bytes()}
         for spec in (EVALUATION_MATCHES, EVALUATION_METRICS, EVALUATION_CONFUSION):
-            staging.publish_partition(_partition(spec.name, run), spec.schema)
-        published = staging.publish_folder(_partition(PLOTS_DIR, run), last=plots.CONFUSION)
+            staging.publish_partition(partition_path(spec.name, run), spec.schema)
+        published = staging.publish_folder(partition_path(PLOTS_DIR, run), last=plots.CONFUSION)
     where = {name: _join(published, file) for name, file in (("pr_curves", plots.PR_CURVES),
                                                                 ("confusion_matrix", plots.CONFUSION))}
     return RunEvaluation(run, metric_rows, rows, where, pictures)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..schema import PARTITION_COLUMN, TABLES
+from ..schema import TABLES, partition_path
 from ..storage import Location, Staging
 from .parquet import write_empty
 from .quarantine import QUARANTINE_FILE, UNATTRIBUTED_DIR, unattributed_file
@@ -45,8 +45,8 @@ def publish(staging: Staging, out: Location, src: Path, staged: StagedCounts,
     # Each partition is replaced with its quarantine; the unattributed quarantine goes last.
     for run_id, part in partitions.items():
         for table, spec in TABLES.items():
-            part.paths[table] = staging.publish_partition(f"{table}/{PARTITION_COLUMN}={run_id}", spec.schema)
-        part.quarantine_path = staging.publish_beside(f"data_rows/{PARTITION_COLUMN}={run_id}", QUARANTINE_FILE)
+            part.paths[table] = staging.publish_partition(partition_path(table, run_id), spec.schema)
+        part.quarantine_path = staging.publish_beside(partition_path("data_rows", run_id), QUARANTINE_FILE)
     unattributed_path = staging.publish_file(unattributed) if unattributed is not None else None
 
     return FlattenResult(

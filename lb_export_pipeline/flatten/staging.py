@@ -16,7 +16,7 @@ from typing import IO
 
 import orjson
 
-from ..schema import PARTITION_COLUMN, TABLE_NAMES, TABLES
+from ..schema import TABLE_NAMES, TABLES, partition_path
 from .native import Chunk
 from .parquet import Budget, Encoders, ParquetSettings, TableSink
 from .quarantine import UNATTRIBUTED_DIR, QuarantineFiles, QuarantineRecord
@@ -25,7 +25,7 @@ MAX_FIRST_ERRORS = 20
 
 
 def partition_dir(staging: Path, table: str, run_id: str) -> Path:
-    return staging / table / f"{PARTITION_COLUMN}={run_id}"
+    return staging / partition_path(table, run_id)
 
 
 @dataclass
