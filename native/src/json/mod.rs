@@ -6,10 +6,12 @@
 //! line, the others and every array and object are placed in the arena. Objects keep their keys in
 //! order, and a repeated key keeps its first position with its last value, as a Python dict does.
 
+mod fast;
 mod parse;
 mod write;
 
-pub use parse::{parse_line, DEPTH_ERROR, DEPTH_LIMIT};
+pub use fast::{identical, parse as parse_fast};
+pub use parse::{parse_line, parse_serde, DEPTH_ERROR, DEPTH_LIMIT};
 pub use write::{write_float, write_json, write_str};
 
 /// A JSON value of one line. Integers that fit neither i64 nor u64 are floats, as orjson reads them.

@@ -10,8 +10,17 @@ use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visit
 
 use super::Node;
 
-/// Parse one line (without its newline) into `arena`. The error text is serde_json's.
+/// Parse one line (without its newline) into `arena`: by the fast reader, or, for a line it leaves
+/// alone, by serde_json. The error text is serde_json's.
 pub fn parse_line<'a>(line: &'a str, arena: &'a Bump) -> Result<Node<'a>, serde_json::Error> {
+    match super::fast::parse(line, arena) {
+        Some(node) => Ok(node),
+        None => parse_serde(line, arena),
+    }
+}
+
+/// Parse one line with serde_json alone (the reference the fast reader is checked against).
+pub fn parse_serde<'a>(line: &'a str, arena: &'a Bump) -> Result<Node<'a>, serde_json::Error> {
     let mut de = serde_json::Deserializer::from_str(line);
     de.disable_recursion_limit(); // Seed counts the depth itself, to orjson's limit (serde_json stops at 128)
     let scratch = Scratch::default();
@@ -108,7 +117,7 @@ impl<'de: 'a, 'a> Visitor<'de> for Seed<'a, '_> {
 
 /// A repeated key keeps its first position and its last value, as in a Python dict: the fields
 /// kept are moved to the front, and their count returned.
-fn dedupe(fields: &mut [(&str, Node<'_>)]) -> usize {
+pub(super) fn dedupe(fields: &mut [(&str, Node<'_>)]) -> usize {
     let n = fields.len();
     if n < 2 {
         return n;

@@ -1,0 +1,411 @@
+//! The fast reader of a line: a recursive descent straight into the arena, with no visitor between
+//! the bytes and the tree. It accepts only what it is sure of. Anything else (malformed JSON, a
+//! surrogate escape, a number that over- or underflows, nesting past the depth limit) it leaves to
+//! serde_json, which reads the line again and has the last word, error text included. Where both
+//! accept a line they give the same tree, bit for bit: the `parse_agree` fuzz target checks it.
+
+use bumpalo::collections::String as ArenaString;
+use bumpalo::Bump;
+
+use super::parse::{dedupe, DEPTH_LIMIT};
+use super::Node;
+
+/// The line's tree, or None to leave the line to serde_json.
+pub fn parse<'a>(line: &'a str, arena: &'a Bump) -> Option<Node<'a>> {
+    let mut p = Parser {
+        text: line,
+        at: 0,
+        arena,
+        items: Vec::new(),
+        fields: Vec::new(),
+    };
+    let node = p.value(0)?;
+    p.skip_space();
+    (p.at == line.len()).then_some(node)
+}
+
+struct Parser<'a> {
+    text: &'a str,
+    at: usize,
+    arena: &'a Bump,
+    /// The items and fields of the arrays and objects being read, as stacks (see `parse::Scratch`).
+    items: Vec<Node<'a>>,
+    fields: Vec<(&'a str, Node<'a>)>,
+}
+
+impl<'a> Parser<'a> {
+    fn peek(&self) -> Option<u8> {
+        self.text.as_bytes().get(self.at).copied()
+    }
+
+    fn next(&mut self) -> Option<u8> {
+        let b = self.peek()?;
+        self.at += 1;
+        Some(b)
+    }
+
+    fn skip_space(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\n' | b'\t' | b'\r')) {
+            self.at += 1;
+        }
+    }
+
+    fn value(&mut self, depth: u32) -> Option<Node<'a>> {
+        self.skip_space();
+        match self.peek()? {
+            b'"' => {
+                self.at += 1;
+                self.string().map(Node::Str)
+            }
+            b'{' => self.object(depth),
+            b'[' => self.array(depth),
+            b'-' | b'0'..=b'9' => self.number(),
+            b't' => self.word("true", Node::Bool(true)),
+            b'f' => self.word("false", Node::Bool(false)),
+            b'n' => self.word("null", Node::Null),
+            _ => None,
+        }
+    }
+
+    fn word(&mut self, word: &str, node: Node<'a>) -> Option<Node<'a>> {
+        let end = self.at + word.len();
+        (self.text.as_bytes().get(self.at..end)? == word.as_bytes()).then(|| {
+            self.at = end;
+            node
+        })
+    }
+
+    fn array(&mut self, depth: u32) -> Option<Node<'a>> {
+        if depth >= DEPTH_LIMIT {
+            return None;
+        }
+        self.at += 1;
+        self.skip_space();
+        if self.peek()? == b']' {
+            self.at += 1;
+            return Some(Node::Arr(&[]));
+        }
+        let start = self.items.len();
+        loop {
+            let item = self.value(depth + 1)?;
+            self.items.push(item);
+            self.skip_space();
+            match self.next()? {
+                b',' => {}
+                b']' => break,
+                _ => return None,
+            }
+        }
+        let node = Node::Arr(self.arena.alloc_slice_copy(&self.items[start..]));
+        self.items.truncate(start);
+        Some(node)
+    }
+
+    fn object(&mut self, depth: u32) -> Option<Node<'a>> {
+        if depth >= DEPTH_LIMIT {
+            return None;
+        }
+        self.at += 1;
+        self.skip_space();
+        if self.peek()? == b'}' {
+            self.at += 1;
+            return Some(Node::Obj(&[]));
+        }
+        let start = self.fields.len();
+        loop {
+            self.skip_space();
+            if self.next()? != b'"' {
+                return None;
+            }
+            let key = self.string()?;
+            self.skip_space();
+            if self.next()? != b':' {
+                return None;
+            }
+            let value = self.value(depth + 1)?;
+            self.fields.push((key, value));
+            self.skip_space();
+            match self.next()? {
+                b',' => {}
+                b'}' => break,
+                _ => return None,
+            }
+        }
+        let kept = start + dedupe(&mut self.fields[start..]);
+        let node = Node::Obj(self.arena.alloc_slice_copy(&self.fields[start..kept]));
+        self.fields.truncate(start);
+        Some(node)
+    }
+
+    /// A string whose opening quote has been read: borrowed from the line when it has no escape.
+    fn string(&mut self) -> Option<&'a str> {
+        let start = self.at;
+        self.at = plain_run(self.text.as_bytes(), self.at);
+        match self.next()? {
+            b'"' => Some(&self.text[start..self.at - 1]),
+            b'\\' => {
+                self.at -= 1;
+                self.escaped(start)
+            }
+            _ => None, // a control character
+        }
+    }
+
+    fn escaped(&mut self, start: usize) -> Option<&'a str> {
+        let mut out = ArenaString::with_capacity_in(self.at - start + 16, self.arena);
+        out.push_str(&self.text[start..self.at]);
+        loop {
+            match self.next()? {
+                b'"' => return Some(out.into_bump_str()),
+                b'\\' => {
+                    let c = match self.next()? {
+                        b'"' => '"',
+                        b'\\' => '\\',
+                        b'/' => '/',
+                        b'b' => '\x08',
+                        b'f' => '\x0c',
+                        b'n' => '\n',
+                        b'r' => '\r',
+                        b't' => '\t',
+                        b'u' => char::from_u32(self.hex4()?)?, // a surrogate (None): serde_json's rules decide
+                        _ => return None,
+                    };
+                    out.push(c);
+                }
+                _ => {
+                    let run = self.at - 1;
+                    self.at = plain_run(self.text.as_bytes(), self.at);
+                    if self.text.as_bytes()[run] < 0x20 {
+                        return None;
+                    }
+                    out.push_str(&self.text[run..self.at]);
+                }
+            }
+        }
+    }
+
+    fn hex4(&mut self) -> Option<u32> {
+        let digits = self.text.get(self.at..self.at + 4)?;
+        if !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        self.at += 4;
+        u32::from_str_radix(digits, 16).ok()
+    }
+
+    /// A number, as serde_json reads it: integers to i64 or u64 where they fit (a negative zero and
+    /// integers past those ranges are floats), every other number rounded exactly to f64.
+    fn number(&mut self) -> Option<Node<'a>> {
+        let start = self.at;
+        let negative = self.peek() == Some(b'-');
+        self.at += usize::from(negative);
+        let int_start = self.at;
+        match self.next()? {
+            b'0' if self.peek().is_some_and(|b| b.is_ascii_digit()) => return None,
+            b'0'..=b'9' => {
+                self.digits();
+            }
+            _ => return None,
+        }
+        let int_end = self.at;
+        let mut fraction = false;
+        if self.peek() == Some(b'.') {
+            self.at += 1;
+            fraction = true;
+            if self.digits() == 0 {
+                return None;
+            }
+        }
+        if matches!(self.peek(), Some(b'e' | b'E')) {
+            self.at += 1;
+            fraction = true;
+            if matches!(self.peek(), Some(b'+' | b'-')) {
+                self.at += 1;
+            }
+            if self.digits() == 0 {
+                return None;
+            }
+        }
+        let text = &self.text[start..self.at];
+        if !fraction {
+            if let Ok(magnitude) = self.text[int_start..int_end].parse::<u64>() {
+                return Some(integer(magnitude, negative));
+            }
+        }
+        let f: f64 = text.parse().ok()?;
+        // Out of range either way: serde_json's rules (an error, or a zero) decide.
+        let underflow = f == 0.0
+            && text
+                .bytes()
+                .take_while(|b| !matches!(b, b'e' | b'E'))
+                .any(|b| matches!(b, b'1'..=b'9'));
+        (f.is_finite() && !underflow).then_some(Node::Float(f))
+    }
+
+    fn digits(&mut self) -> usize {
+        let start = self.at;
+        while self.peek().is_some_and(|b| b.is_ascii_digit()) {
+            self.at += 1;
+        }
+        self.at - start
+    }
+}
+
+/// serde_json's integer: a negative one that does not fit i64 (or is zero) becomes a float.
+fn integer<'a>(magnitude: u64, negative: bool) -> Node<'a> {
+    if !negative {
+        return i64::try_from(magnitude).map_or(Node::UInt(magnitude), Node::Int);
+    }
+    let value = (magnitude as i64).wrapping_neg();
+    if value >= 0 {
+        Node::Float(-(magnitude as f64))
+    } else {
+        Node::Int(value)
+    }
+}
+
+/// Where the run of plain string bytes from `at` ends: at a quote, a backslash, a control character
+/// or the end. Sixteen bytes at a time (SSE2, which every x86-64 has) while none is one of those.
+fn plain_run(bytes: &[u8], mut at: usize) -> usize {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{
+            _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8, _mm_setzero_si128,
+            _mm_subs_epu8,
+        };
+        // SAFETY: SSE2 is part of the x86-64 baseline; each load reads 16 bytes inside `bytes`.
+        unsafe {
+            let quote = _mm_set1_epi8(b'"' as i8);
+            let backslash = _mm_set1_epi8(b'\\' as i8);
+            let last_control = _mm_set1_epi8(0x1f);
+            let zero = _mm_setzero_si128();
+            while at + 16 <= bytes.len() {
+                let v = _mm_loadu_si128(bytes.as_ptr().add(at).cast());
+                let control = _mm_cmpeq_epi8(_mm_subs_epu8(v, last_control), zero); // v <= 0x1f
+                let hits = _mm_or_si128(
+                    _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+                    control,
+                );
+                let mask = _mm_movemask_epi8(hits) as u32;
+                if mask != 0 {
+                    return at + mask.trailing_zeros() as usize;
+                }
+                at += 16;
+            }
+        }
+    }
+    while let Some(&b) = bytes.get(at) {
+        if b == b'"' || b == b'\\' || b < 0x20 {
+            break;
+        }
+        at += 1;
+    }
+    at
+}
+
+/// The same tree, bit for bit (floats by their bits, so `-0.0` is not `0.0`): how the fast reader's
+/// result is compared with serde_json's.
+pub fn identical(a: &Node<'_>, b: &Node<'_>) -> bool {
+    match (a, b) {
+        (Node::Float(x), Node::Float(y)) => x.to_bits() == y.to_bits(),
+        (Node::Arr(x), Node::Arr(y)) => x.len() == y.len() && x.iter().zip(*y).all(|(p, q)| identical(p, q)),
+        (Node::Obj(x), Node::Obj(y)) => {
+            x.len() == y.len() && x.iter().zip(*y).all(|((k, p), (l, q))| k == l && identical(p, q))
+        }
+        _ => a == b,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::parse_serde;
+
+    /// Each line: the fast reader gives serde_json's tree, or leaves the line to it.
+    fn agree(line: &str) -> bool {
+        let (a, b) = (Bump::new(), Bump::new());
+        let fast = parse(line, &a);
+        match (fast, parse_serde(line, &b)) {
+            (Some(f), Ok(s)) => assert!(identical(&f, &s), "{line}: {f:?} != {s:?}"),
+            (Some(f), Err(e)) => panic!("{line}: the fast reader accepts {f:?}, serde_json refuses: {e}"),
+            (None, _) => {}
+        }
+        fast.is_some()
+    }
+
+    #[test]
+    fn reads_the_common_lines_itself() {
+        for line in [
+            r#"{"a":1,"b":[true,false,null],"c":{"d":"e"},"f":-2.5e-3}"#,
+            r#" { "k" : [ 1 , 2 ] } "#,
+            r#"{"a":"x\"y\\z\/\b\f\n\r\t\u00e9\u20ac"}"#,
+            r#"{"a":1,"b":2,"a":3}"#,
+            "[0, -0, -0.0, 1e0, 1E+2, 0.1, 123456789012345678, 9223372036854775807, -9223372036854775808]",
+            "[18446744073709551615, 18446744073709551616, -9223372036854775809, 1e-300, 5e-324]",
+            "[1.7976931348623157e308, 0e999999, 0.000e-999, 2.2250738585072014e-308]",
+            "\"é 😀 plain text longer than eight bytes\"",
+            "[]",
+            "{}",
+            "[[[[]]]]",
+        ] {
+            assert!(agree(line), "left to serde_json: {line}");
+        }
+    }
+
+    #[test]
+    fn leaves_what_it_is_not_sure_of_to_serde_json() {
+        for line in [
+            "",
+            "   ",
+            "{",
+            "[1,]",
+            "{\"a\":1,}",
+            "[01]",
+            "[1.]",
+            "[.5]",
+            "[1e]",
+            "[+1]",
+            "[1e400]",
+            "[-1e400]",
+            "[1e-400]",
+            "[NaN]",
+            "[tru]",
+            "\"\\ud83d\\ude00\"",
+            "\"\\ud800\"",
+            "\"\\udc00\"",
+            "\"\\x\"",
+            "\"\\u12g4\"",
+            "\"tab\there\"",
+            "\"unterminated",
+            "{\"a\" 1}",
+            "{1:2}",
+            "[1] [2]",
+            "[1]x",
+        ] {
+            assert!(!agree(line), "read by the fast reader: {line}");
+        }
+        let deep = format!(
+            "{}{}",
+            "[".repeat(DEPTH_LIMIT as usize + 1),
+            "]".repeat(DEPTH_LIMIT as usize + 1)
+        );
+        assert!(!agree(&deep));
+        let limit = format!(
+            "{}{}",
+            "[".repeat(DEPTH_LIMIT as usize),
+            "]".repeat(DEPTH_LIMIT as usize)
+        );
+        assert!(agree(&limit));
+    }
+
+    #[test]
+    fn strings_across_the_eight_byte_steps() {
+        for n in 0..20 {
+            for special in ["\\n", "\\\"", "é"] {
+                let body = format!("{}{}{}", "a".repeat(n), special, "b".repeat(20 - n));
+                assert!(agree(&format!("[\"{body}\",\"{body}\"]")));
+            }
+            assert!(!agree(&format!("\"{}\u{1}\"", "a".repeat(n))));
+        }
+    }
+}
