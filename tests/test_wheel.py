@@ -1,6 +1,6 @@
 """The package works from its wheel, not only from the editable install: what a user without Rust gets.
 
-The wheel is built by maturin (the build backend, release profile; cargo reuses the extension's build),
+The wheel is built by maturin (the build backend, dist profile; cargo reuses the extension's build),
 unpacked into a folder of its own, and used from a process whose working directory is elsewhere, so
 neither the checkout nor the editable install can stand in for it.
 """
@@ -24,7 +24,7 @@ BIN = Path(sys.executable).parent
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     dist = tmp_path_factory.mktemp("dist")
-    subprocess.run([str(BIN / "maturin"), "build", "--release", "--quiet", "--out", str(dist)], cwd=ROOT,
+    subprocess.run([str(BIN / "maturin"), "build", "--profile", "dist", "--quiet", "--out", str(dist)], cwd=ROOT,
                    check=True, capture_output=True, timeout=900)
     (built,) = dist.glob("lb_export_pipeline-*.whl")
     return built
