@@ -8,6 +8,10 @@ use crate::json::{write_float, Node};
 /// Python's `int(text)` of a base-10 string: surrounding whitespace, a sign, digits with single
 /// underscores between them. None when Python would raise ValueError.
 pub fn py_int(text: &str) -> Option<i128> {
+    // The common case (a frame number): plain digits that fit, read without the checks below.
+    if (1..=18).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(text.bytes().fold(0, |v, c| v * 10 + i128::from(c - b'0')));
+    }
     let t = text.trim();
     let (neg, digits) = match t.as_bytes().first() {
         Some(b'-') => (true, &t[1..]),
@@ -169,5 +173,7 @@ mod tests {
         assert_eq!(py_int("1__0"), None);
         assert_eq!(py_int("1.5"), None);
         assert_eq!(py_int(""), None);
+        assert_eq!(py_int("0012"), Some(12));
+        assert_eq!(py_int("123456789012345678901"), Some(123_456_789_012_345_678_901));
     }
 }
