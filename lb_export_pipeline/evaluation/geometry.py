@@ -116,17 +116,16 @@ def box_edges(df: pl.DataFrame) -> dict[str, Floats]:
     return dict(zip(EDGES, [*edges, area], strict=True))
 
 
-def box_iou(suffix: str) -> pl.Expr:
-    """IoU of axis-aligned boxes, over the ``EDGES`` columns of a label and of a prediction (``<edge><suffix>``);
-    the same floating-point operations as the SDK's polygon areas give on rectangles."""
-    def lo(edge: str) -> pl.Expr:
-        return pl.max_horizontal(edge, f"{edge}{suffix}")
-
-    def hi(edge: str) -> pl.Expr:
-        return pl.min_horizontal(edge, f"{edge}{suffix}")
-    inter = (hi("right") - lo("left")).clip(0) * (hi("bottom") - lo("top")).clip(0)
-    union = pl.col("area") + pl.col(f"area{suffix}") - inter
-    return pl.when(union > 0).then(inter / union).otherwise(0.0)
+def box_iou(edges: dict[str, Floats], g: Ints, p: Ints) -> Floats:
+    """IoU of the axis-aligned boxes of instances g[i] and p[i] (``edges``: ``box_edges``); the same
+    floating-point operations as the SDK's polygon areas give on rectangles."""
+    top, left = np.maximum(edges["top"][g], edges["top"][p]), np.maximum(edges["left"][g], edges["left"][p])
+    bottom, right = np.minimum(edges["bottom"][g], edges["bottom"][p]), np.minimum(edges["right"][g], edges["right"][p])
+    inter = np.clip(right - left, 0, None) * np.clip(bottom - top, 0, None)
+    union = edges["area"][g] + edges["area"][p] - inter
+    with np.errstate(invalid="ignore", divide="ignore"):
+        iou: Floats = np.where(union > 0, inter / union, 0.0)
+    return iou
 
 
 def span_iou(spans: Floats, message: Ints, g: Ints, p: Ints) -> Floats:

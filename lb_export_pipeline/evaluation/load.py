@@ -1,9 +1,10 @@
 """Read one model run's labels and predictions out of the tables, a bucket of data rows at a time.
 
-A large run is first split into buckets in one streaming pass (``partition``): the query's rows come
-in Arrow batches and each row goes, by a hash of its data row, to its bucket's Arrow IPC file in a
-scratch folder. A bucket is then memory-mapped on its own instead of scanning the whole run once per
-bucket. Memory: one batch while splitting, one bucket while evaluating.
+The flatten writes each data row's rows next to each other, so a run is read once, in the tables'
+order, and cut into buckets between data rows (``contiguous_buckets``). Should a data row's rows not
+be together (tables written otherwise), that is noticed and the run is instead split into buckets in
+one streaming pass (``partition``): each row goes, by a hash of its data row, to its bucket's Arrow IPC
+file in a scratch folder, and a bucket is then memory-mapped on its own. Memory: about one bucket.
 
 Still media come from ``objects``; video and DICOM from ``video_frames`` (one instance per frame and
 track). Each instance gets a ``scope`` (data row, DICOM view, frame) within which objects are
@@ -13,10 +14,12 @@ in the matching, as the order of annotations does in Labelbox's SDK.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 import pyarrow as pa
 import pyarrow.ipc as ipc
@@ -84,6 +87,11 @@ def _read(con: duckdb.DuckDBPyConnection, name: str, run: str, bucket: int, buck
     return _frame(con.sql(sql, params={"run": run, "bucket": bucket, "buckets": buckets}).to_arrow_table())
 
 
+def empty(con: duckdb.DuckDBPyConnection, run: str, name: str) -> pl.DataFrame:
+    """No rows, the columns of ``name`` (instances or answers)."""
+    return _frame(con.sql(f"SELECT * FROM ({_QUERIES[name]}) LIMIT 0", params={"run": run}).to_arrow_table())
+
+
 def object_count(con: duckdb.DuckDBPyConnection, run: str) -> int:
     row = con.sql("SELECT (SELECT count(*) FROM objects WHERE model_run_id = $run) + "
                   "(SELECT count(*) FROM video_frames WHERE model_run_id = $run)", params={"run": run}).fetchall()
@@ -93,8 +101,14 @@ def object_count(con: duckdb.DuckDBPyConnection, run: str) -> int:
 def instances(con: duckdb.DuckDBPyConnection, run: str, bucket: int, buckets: int,
               scratch: Path | None = None) -> pl.DataFrame:
     """Label and prediction objects of one bucket of data rows, numbered (column ``idx``)."""
-    df = _read(con, "instances", run, bucket, buckets, scratch).sort(
-        "data_row_id", "dicom_group", "frame", "class", "feature_id")
+    return numbered(_read(con, "instances", run, bucket, buckets, scratch), "data_row_id")
+
+
+def numbered(df: pl.DataFrame, row_key: str | pl.Expr) -> pl.DataFrame:
+    """Instances sorted by (data row, view, frame, class, feature id) and numbered in that order.
+    ``row_key`` orders the data rows: any key that keeps each one's rows together will do (the order
+    of data rows only changes the instances' numbers, never which are compared or how ties break)."""
+    df = df.sort(row_key, "dicom_group", "frame", "class", "feature_id")
     return df.with_columns(
         idx=pl.int_range(pl.len(), dtype=pl.Int64),
         scope=_changes("data_row_id", "dicom_group", "frame").cum_sum().cast(pl.Int64),
@@ -119,3 +133,65 @@ def _frame(table: pa.Table) -> pl.DataFrame:
     frame = pl.from_arrow(table)
     assert isinstance(frame, pl.DataFrame)
     return frame
+
+
+class NotContiguous(Exception):
+    """A data row's rows are not all next to each other in the tables: buckets cannot be cut from the stream."""
+
+
+def contiguous_buckets(con: duckdb.DuckDBPyConnection, run: str, name: str, rows: int) -> Iterator[pl.DataFrame]:
+    """The run's instances or answers (``name``) in the tables' order, cut between data rows into
+    buckets of about ``rows`` rows (at least one bucket, maybe empty). Raises NotContiguous (possibly
+    after some buckets) when a data row's rows come back after another data row's."""
+    reader = con.sql(_QUERIES[name], params={"run": run}).to_arrow_reader(BATCH_ROWS)
+    try:
+        seen, yielded = _Seen(), 0
+        pending: list[pl.DataFrame] = [_frame(reader.schema.empty_table())]
+        size = 0
+        for batch in reader:
+            pending.append(_frame(pa.Table.from_batches([batch])))
+            size += batch.num_rows
+            if size < rows:
+                continue
+            whole = pl.concat(pending)
+            ids = whole["data_row_id"]
+            starts = (ids != ids.shift()).fill_null(True).arg_true().to_numpy()  # where each data row begins
+            begin = 0
+            while (k := int(np.searchsorted(starts, begin + rows))) < starts.size:  # a bucket ends where one begins
+                seen.add(whole[begin:starts[k]])
+                yield whole[begin:starts[k]]
+                yielded, begin = yielded + 1, int(starts[k])
+            pending, size = [whole[begin:]], whole.height - begin
+        last = pl.concat(pending)
+        seen.add(last)
+        if last.height or not yielded:
+            yield last
+    finally:  # the connection takes no other query while a result is open
+        reader.close()
+
+
+class _Seen:
+    """The data rows of the buckets so far, as sorted arrays of 64-bit hashes (8 bytes a data row), merged
+    as they accumulate like a binary counter so that checking and adding stay O(log) per data row.
+    Two data rows with the same hash only cost the faster path (NotContiguous), never a wrong result."""
+
+    def __init__(self) -> None:
+        self.levels: list[npt.NDArray[np.uint64]] = []
+
+    def add(self, bucket: pl.DataFrame) -> None:
+        ids = bucket["data_row_id"]
+        hashes = np.sort(ids.unique().hash().to_numpy())
+        runs = int((ids != ids.shift()).fill_null(True).sum())
+        if runs != hashes.size or any(_contains(level, hashes) for level in self.levels):
+            raise NotContiguous("a data row's rows are not next to each other in the tables")
+        self.levels.append(hashes)
+        while len(self.levels) > 1 and self.levels[-2].size <= 2 * self.levels[-1].size:
+            top = self.levels.pop()
+            self.levels[-1] = np.sort(np.concatenate([self.levels[-1], top]))
+
+
+def _contains(level: npt.NDArray[np.uint64], hashes: npt.NDArray[np.uint64]) -> bool:
+    if not level.size:
+        return False
+    at = np.minimum(np.searchsorted(level, hashes), level.size - 1)
+    return bool((level[at] == hashes).any())

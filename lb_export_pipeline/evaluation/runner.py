@@ -2,10 +2,12 @@
 tables (and the PNGs) into the same root through its partition store, each model run's partitions
 replaced atomically (a folder swap on a local root, a Delta commit on an object store).
 
-Memory is bounded by a bucket (``BUCKET_OBJECTS`` objects): the run is split into buckets in one
-pass, a bucket's matches are written (on a writer thread, while the next bucket is evaluated) before
-the one after it is read, and the detections that average precision ranks across the whole run go to
-scratch files that DuckDB sorts within a memory limit (spilling to disk beyond it).
+Memory is bounded by a bucket (``BUCKET_OBJECTS`` objects): the run is read once and cut into buckets
+of whole data rows (or, when the tables do not keep a data row's rows together, split into buckets
+in one pass by a hash of the data row); a bucket's matches are written (on a writer thread, while the
+next bucket is evaluated) before the one after it is read, and the detections that average precision
+ranks across the whole run go to scratch files that DuckDB sorts within a memory limit (spilling to
+disk beyond it).
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ DEFAULT_THRESHOLDS: tuple[float, ...] = tuple(round(0.5 + 0.05 * i, 2) for i in 
 PLOTS_DIR = "evaluation_plots"
 BUCKET_OBJECTS = 100_000  # instances read at once: bounds memory on large runs
 SORT_MEMORY = "256MB"  # DuckDB's limit while ranking the run's detections (it spills beyond)
+# the data rows' order as read (each one's rows are together): cheaper to sort on than their ids
+_ROW_RUN = (pl.col("data_row_id") != pl.col("data_row_id").shift()).fill_null(True).cum_sum()
 _SCRATCH = "_scratch"  # inside the staging folder, removed before anything is published
 # Feature ids are unique within a file: dictionary-encoding them only costs time (2x on the matches).
 _LOW_CARDINALITY = ["data_row_id", "split", "dicom_group", "message_id", "class", "geometry_kind", "answer", "pairing",
@@ -87,27 +91,53 @@ class _Bucketed:
         folder = self.staging.folder / partition_path(EVALUATION_MATCHES.name, self.run)
         return folder / f"part-{self.staging.id}-w00-{bucket:05d}.parquet"
 
-    def run_all(self, con: duckdb.DuckDBPyConnection, buckets: int) -> None:
-        """Evaluate every bucket; with several, the next bucket is read (and sorted) and the previous
-        one's matches written on two more threads while this one is evaluated."""
-        if buckets == 1:
-            matches = self.bucket(0, *self.read(con, 0, 1, None))
-            self.written += _write(matches, EVALUATION_MATCHES, self.matches_path(0))
+    def run_all(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Evaluate every bucket: read in the tables' order, or else partitioned by data row."""
+        try:  # one DuckDB thread keeps the tables' order as it streams (two may interleave); the
+            con.execute("SET threads = 1")  # evaluation runs beside it on the other core anyway
+            self._pipeline(self._contiguous(con))
             return
-        load.partition(con, self.run, buckets, self.scratch)
+        except load.NotContiguous:
+            self.reset()
+            con.execute("RESET threads")
+        buckets = max(1, math.ceil(load.object_count(con, self.run) / BUCKET_OBJECTS))
+        if buckets > 1:
+            load.partition(con, self.run, buckets, self.scratch)
+        self._pipeline(self.read(con, b, buckets, self.scratch if buckets > 1 else None) for b in range(buckets))
+
+    def _contiguous(self, con: duckdb.DuckDBPyConnection) -> Iterator[tuple[pl.DataFrame, pl.DataFrame]]:
+        """Instance buckets, then answer buckets, cut from one read of the run in the tables' order
+        (NotContiguous if they cannot be); each comes with an empty frame of the other side."""
+        no_instances, no_answers = load.empty(con, self.run, "instances"), load.empty(con, self.run, "answers")
+        for bucket in load.contiguous_buckets(con, self.run, "instances", BUCKET_OBJECTS):
+            yield load.numbered(bucket, _ROW_RUN), no_answers
+        for bucket in load.contiguous_buckets(con, self.run, "answers", BUCKET_OBJECTS):
+            yield load.numbered(no_instances, _ROW_RUN), bucket
+
+    def _pipeline(self, inputs: Iterator[tuple[pl.DataFrame, pl.DataFrame]]) -> None:
+        """Evaluate each bucket of ``inputs``; the next one is read (and sorted) and the previous one's
+        matches written on two more threads while this one is evaluated. The connection is used by
+        one thread at a time: ``inputs`` only runs on the reading thread."""
         with ThreadPoolExecutor(2, thread_name_prefix="evaluation-io") as io:
             written: Future[int] | None = None
-            coming = io.submit(self.read, con, 0, buckets, self.scratch)
-            for b in range(buckets):
-                inputs = coming.result()
-                if b + 1 < buckets:  # scratch files only: the connection stays on this thread
-                    coming = io.submit(self.read, con, b + 1, buckets, self.scratch)
-                matches = self.bucket(b, *inputs)
+            coming = io.submit(next, inputs, None)
+            b = 0
+            while (got := coming.result()) is not None:
+                coming = io.submit(next, inputs, None)
+                matches = self.bucket(b, *got)
                 if written is not None:
                     self.written += written.result()  # at most one bucket's matches waits to be written
                 written = io.submit(_write, matches, EVALUATION_MATCHES, self.matches_path(b))
+                b += 1
             if written is not None:
                 self.written += written.result()
+
+    def reset(self) -> None:
+        """Forget what was evaluated, to start over another way."""
+        shutil.rmtree(self.matches_path(0).parent, ignore_errors=True)
+        for detections in self.scratch.glob("detections-*.parquet"):
+            detections.unlink()
+        self.parts, self.label_counts, self.confusion, self.written = [], [], [], 0
 
     def read(self, con: duckdb.DuckDBPyConnection, b: int, buckets: int,
              scratch: Path | None) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -146,10 +176,10 @@ def evaluate_run(root: str | os.PathLike[str], run: str, thresholds: Sequence[fl
     check_partition_value(run)
     ts = sorted({float(t) for t in thresholds})
     con = connect(root)
-    buckets = max(1, math.ceil(load.object_count(con, run) / BUCKET_OBJECTS))
     with store_for(root).stage() as staging:
         work = _Bucketed(staging, run, ts, masks)
-        work.run_all(con, buckets)
+        work.run_all(con)
+        con.close()  # its caches are not needed any more
         curves = average_precision.curves(work.ranked(), pl.concat(work.label_counts))
         shutil.rmtree(work.scratch)
         ap = {(split, cls): v for split, by_class in curves.items()

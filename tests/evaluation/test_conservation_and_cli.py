@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
+import numpy as np
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
@@ -63,23 +65,45 @@ def test_cli_refuses_bad_thresholds_and_roots(tmp_path: Path) -> None:
     assert out_of_range.exit_code == 1 and "strictly between 0 and 1: [1.5]" in out_of_range.output
 
 
+def _labels_first(tables: Path, into: Path) -> Path:
+    """A copy of ``tables`` whose objects, frames and classifications hold every label row first, then
+    every prediction row: a data row's rows come back after many others' (past the first buckets)."""
+    shutil.copytree(tables, into)
+    for table in ("objects", "video_frames", "classifications"):
+        for file in (into / table).glob("*/*.parquet"):
+            rows = pq.read_table(file)
+            pq.write_table(rows.take(np.argsort(rows.column("source").to_numpy(zero_copy_only=False), kind="stable")),
+                           file)
+    return into
+
+
 def test_buckets_give_the_same_tables(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A run split into many buckets (read back from one partitioning pass) evaluates as in one piece."""
-    from lb_export_pipeline.evaluation import runner
+    """A run cut into many buckets as read, or split into buckets by data row (when its rows are not
+    in data-row order), evaluates as in one piece."""
+    from lb_export_pipeline.evaluation import load, runner
     from tests.evaluation.conftest import EVERY_KIND, evaluated_run
 
     (tmp_path / "one").mkdir()
     (tmp_path / "many").mkdir()
     tables, run = evaluated_run(tmp_path / "one", 21, 40, EVERY_KIND)
     monkeypatch.setattr(runner, "BUCKET_OBJECTS", 60)
+    partitioned: list[int] = []
+    split_by_hash = load.partition
+    monkeypatch.setattr(load, "partition", lambda con, run, buckets, scratch: (
+        partitioned.append(buckets), split_by_hash(con, run, buckets, scratch)))
     split, _ = evaluated_run(tmp_path / "many", 21, 40, EVERY_KIND)
     assert len(list((split / "evaluation_matches" / f"model_run_id={run}").glob("*.parquet"))) > 5
+    assert partitioned == []  # cut as read: the flatten keeps a data row's rows together
+    shuffled = _labels_first(split, tmp_path / "shuffled")
+    runner.evaluate(shuffled, [run])
+    assert partitioned and partitioned[0] > 5
     for table, order in (("evaluation_metrics", "kind, split, class, iou_threshold"),
                          ("evaluation_confusion", "split, iou_threshold, label_class, predicted_class"),
                          ("evaluation_matches", "data_row_id, dicom_group, frame, message_id, class, "
                                                 "label_feature_id, prediction_feature_id")):
-        one, many = ([tuple(round(v, 12) if isinstance(v, float) else v for v in row)  # sums in another order
-                      for row in connect(root).sql(f"SELECT * FROM {table} ORDER BY {order}").fetchall()]
-                     for root in (tables, split))
-        assert one == many and len(one) > 50, table
-    assert not (split / ".staging").exists() or not any((split / ".staging").iterdir())  # scratch cleaned up
+        one, many, by_hash = ([tuple(round(v, 12) if isinstance(v, float) else v for v in row)  # sums in another order
+                               for row in connect(root).sql(f"SELECT * FROM {table} ORDER BY {order}").fetchall()]
+                              for root in (tables, split, shuffled))
+        assert one == many == by_hash and len(one) > 50, table
+    for root in (split, shuffled):  # scratch cleaned up
+        assert not (root / ".staging").exists() or not any((root / ".staging").iterdir())
