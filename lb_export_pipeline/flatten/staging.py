@@ -50,7 +50,7 @@ class ChunkWriter:
         self.settings = settings
         self.only_model_run = only_model_run
         self.encoders = Encoders(settings)
-        self.budget = Budget(settings.memory_budget)
+        self.budget = Budget(settings.memory_budget, settings.footer_column_chunks)
         self.sinks: dict[tuple[int, str], dict[str, TableSink]] = {}  # (worker, run id) -> table -> sink
         self.quarantine = QuarantineFiles()
         self.counts = StagedCounts()
