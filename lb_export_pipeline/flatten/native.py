@@ -23,7 +23,7 @@ Progress = Callable[[int, int], None]
 """Called with (input bytes done, lines done) as a flatten advances."""
 
 BLOCK_BYTES = 1 << 20  # lines per hand-off to a walker thread: small enough to share the work evenly
-FLUSH_BYTES = 16 << 20  # Arrow bytes a walker gathers before handing its batches over
+FLUSH_BYTES = 16 << 20  # Arrow bytes the walkers gather between hand-overs, together (each its share)
 _POLL_SECONDS = 0.1  # how often a wait comes back to Python (progress, Ctrl-C, SIGTERM)
 
 
@@ -69,8 +69,11 @@ class NativeScan:
         flush_bytes: int = FLUSH_BYTES,
     ) -> None:
         self._progress = progress
+        threads = max(1, threads)
+        # Each walker holds at most one chunk (built or waiting), so this bounds the scan's Arrow
+        # buffers whatever the number of walkers.
         self._scanner = _native.Scanner(
-            os.fspath(path), threads=max(1, threads), block_bytes=block_bytes, flush_bytes=flush_bytes,
+            os.fspath(path), threads=threads, block_bytes=block_bytes, flush_bytes=max(1, flush_bytes // threads),
             only_model_run=only_model_run, splits=dict(splits) if splits is not None else None,
         )
 

@@ -4,7 +4,8 @@
 //! `threads` walker threads take blocks in file order and walk them into Arrow builders. When a
 //! walker's builders hold `flush_bytes`, it finishes them into record batches and hands them over
 //! as one [`ScanChunk`]. Channels between the stages are bounded, so memory stays flat whatever the
-//! file's size: at most a few blocks and one chunk per walker are in flight.
+//! file's size: at most a few blocks and one chunk per walker (being built, or waiting for the
+//! caller to take it) are in flight.
 //!
 //! Each walker takes its blocks in increasing line order, so the chunks of one worker are in line
 //! order; callers that write one file per worker keep rows (and quarantine records) sorted.
@@ -89,7 +90,9 @@ impl Scan {
         let mut reader = BlockReader::open(path, options.block_bytes)?;
         let walkers = options.threads.max(1);
         let (block_tx, block_rx) = bounded::<Block>(2 * walkers);
-        let (chunk_tx, chunk_rx) = bounded::<Message>(walkers);
+        // No queue of finished chunks: a walker hands its chunk straight to the caller and builds the
+        // next one only then, so it holds at most one chunk's worth of Arrow buffers.
+        let (chunk_tx, chunk_rx) = bounded::<Message>(0);
         let cancel = Arc::new(AtomicBool::new(false));
         let progress = Arc::new(Progress::default());
         let mut threads = Vec::with_capacity(walkers + 1);
@@ -395,5 +398,30 @@ mod tests {
         let mut scan = Scan::start(&path, options).unwrap();
         assert!(matches!(scan.next_chunk(Duration::from_secs(5)), Ok(Next::Chunk(_))));
         drop(scan); // joins: the test would hang if a thread stayed blocked
+    }
+
+    #[test]
+    fn a_walker_walks_no_further_than_the_chunk_it_waits_to_hand_over() {
+        let text: String = (1..=5_000).map(|i| format!("{{not json {i:05}\n")).collect();
+        let path = temp("ahead.ndjson", text.as_bytes());
+        let options = ScanOptions {
+            block_bytes: 1000,
+            flush_bytes: 1, // a chunk per block
+            ..ScanOptions::default()
+        };
+        let mut scan = Scan::start(&path, options).unwrap();
+        let Ok(Next::Chunk(first)) = scan.next_chunk(Duration::from_secs(5)) else {
+            panic!("no chunk")
+        };
+        std::thread::sleep(Duration::from_millis(300)); // time enough to walk the whole file
+        let walked = scan.progress().1;
+        let Ok(Next::Chunk(second)) = scan.next_chunk(Duration::from_secs(5)) else {
+            panic!("no second chunk")
+        };
+        assert_eq!(
+            walked,
+            first.lines + second.lines,
+            "lines walked while the caller held the first chunk"
+        );
     }
 }

@@ -56,3 +56,25 @@ def test_synthetic_rows_flatten_without_quarantine(tmp_path: Path) -> None:
     result = flatten_export(export, tmp_path / "out")
     assert result.quarantined == 0, result.first_errors
     assert all(result.rows[t] > 0 for t in TABLE_NAMES)
+
+
+def test_walkers_share_the_flush_size_so_a_scan_holds_the_same_whatever_their_number(tmp_path: Path) -> None:
+    from lb_export_pipeline.flatten.native import NativeScan
+
+    line = (_synthetic(tmp_path / "one.ndjson", 1)).read_bytes().splitlines()[0]
+    export = tmp_path / "same.ndjson"
+    export.write_bytes(b"\n".join([line] * 64) + b"\n")
+
+    def chunk_lines(threads: int, flush: int) -> list[int]:
+        with NativeScan(export, threads=threads, block_bytes=1, flush_bytes=flush) as scan:  # a line per block
+            return [c.lines for c in scan]
+
+    with NativeScan(export, block_bytes=1, flush_bytes=1) as scan:
+        first = next(iter(scan))
+    one_line = sum(b.nbytes for tables in first.tables.values() for b in tables.values())
+    flush = 8 * one_line
+    half = max(chunk_lines(1, flush // 2))
+    assert 2 <= half < max(chunk_lines(1, flush))
+    two = chunk_lines(2, flush)
+    assert sum(two) == 64
+    assert max(two) == half  # each of two walkers hands over at half the flush size
