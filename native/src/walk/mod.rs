@@ -11,6 +11,7 @@ mod geometry;
 mod labels;
 mod relationships;
 mod row;
+mod runs;
 #[cfg(test)]
 mod tests;
 mod values;
@@ -24,7 +25,8 @@ use crate::tables::BadColumn;
 pub use crate::tables::TableBuilders;
 use emit::{Emit, Misfit};
 use errors::{At, FieldError};
-use row::{attributed_row, check_partition_value, for_each_run, line_head, no_runs, walk_run, PROJECT_EXPORT};
+use row::{attributed_row, line_head, no_runs, walk_run, PROJECT_EXPORT};
+use runs::{check_partition_value, for_each_run};
 pub use values::parse_iso;
 
 /// Lists of known keys joined into one (a compile-time check that `N` is their total length).

@@ -6,6 +6,7 @@ use super::emit::Emit;
 use super::errors::{want_array, At, FieldError, Walk};
 use super::keys;
 use super::labels::{or_empty, walk_label};
+use super::runs::{RunEntry, SHAPES};
 use super::values::{timestamp, unknown_json, Extra};
 use crate::json::{write_json, Node};
 use crate::tables::{Cell, DataRowRow, Media, MediaRow, TailRow};
@@ -43,86 +44,6 @@ const ATTACHMENT_FIELDS: [&str; 4] = ["type", "value", "name", "id"];
 const METADATA_FIELDS: [&str; 5] = ["schema_id", "schema_name", "schema_kind", "value", "value_name"];
 const EMBEDDING_FIELDS: [&str; 5] = ["id", "name", "dimensions", "is_custom", "values"];
 const VECTOR_FIELDS: [&str; 1] = ["value"];
-const SHAPES: [(&str, &str); 2] = [("experiments", "runs"), ("models", "model_runs")];
-
-/// One (model, run) entry of a line.
-pub struct RunEntry<'n> {
-    pub path: String,
-    pub model_id: &'n str,
-    pub model: &'n Node<'n>,
-    pub run_id: &'n str,
-    pub run: &'n Node<'n>,
-}
-
-/// Visit every (model, run) entry of a line in either shape, in order; stops at the first error,
-/// where Python's generator would raise it.
-pub fn for_each_run<'n>(obj: &'n Node<'n>, mut visit: impl FnMut(RunEntry<'n>) -> Walk) -> Walk {
-    for (top, runs_key) in SHAPES {
-        let Some(models) = obj.get(top).filter(|m| m.truthy()) else {
-            continue;
-        };
-        let Node::Obj(models) = models else {
-            return Err(FieldError::new(
-                top,
-                format!("expected an object keyed by model id, got {}", models.py_type()),
-            ));
-        };
-        for (model_id, model) in models.iter() {
-            // Either key may hold the runs, whatever the shape; a model carrying both is read in both.
-            let present: Vec<&str> = if model.fields().is_some() {
-                ["runs", "model_runs"]
-                    .into_iter()
-                    .filter(|k| model.get(k).is_some_and(|r| !r.is_null()))
-                    .collect()
-            } else {
-                Vec::new()
-            };
-            let keys = if present.is_empty() { vec![runs_key] } else { present };
-            for key in keys {
-                let Some(Node::Obj(runs)) = model.get(key) else {
-                    return Err(FieldError::new(
-                        format!("{top}.{model_id}.{key}"),
-                        "expected an object keyed by model run id",
-                    ));
-                };
-                for (run_id, run) in runs.iter() {
-                    let path = format!("{top}.{model_id}.{key}.{run_id}");
-                    if run.fields().is_none() {
-                        return Err(FieldError::new(path, "expected an object"));
-                    }
-                    visit(RunEntry {
-                        path,
-                        model_id,
-                        model,
-                        run_id,
-                        run,
-                    })?;
-                }
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Whether `value` can be a Hive partition value: 1-200 of letters, digits, `_`, `-`, `.`, not
-/// starting with `.`.
-pub fn check_partition_value(value: &str) -> Result<(), String> {
-    let b = value.as_bytes();
-    let ok = !b.is_empty()
-        && b.len() <= 200
-        && (b[0].is_ascii_alphanumeric() || b[0] == b'_')
-        && b.iter()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-'));
-    if ok {
-        Ok(())
-    } else {
-        Err(format!(
-            "invalid model_run_id '{value}': a partition value must be 1-200 characters of letters, digits, \
-             '_', '-' or '.', and not start with '.' (Labelbox ids always are)"
-        ))
-    }
-}
-
 /// What every run's data_rows row shares, read once per line.
 pub struct LineHead<'n> {
     pub data_row_id: &'n str,
