@@ -123,7 +123,14 @@ pub(super) fn dedupe(fields: &mut [(&str, Node<'_>)]) -> usize {
         return n;
     }
     let has_dup = if n <= 16 {
-        (1..n).any(|i| fields[..i].iter().any(|(k, _)| *k == fields[i].0))
+        // Only a key whose length an earlier key has can repeat one: compare just those.
+        let mut lengths = 0u64;
+        fields.iter().enumerate().any(|(i, (k, _))| {
+            let bit = 1u64 << (k.len() & 63);
+            let seen = lengths & bit != 0;
+            lengths |= bit;
+            seen && fields[..i].iter().any(|(earlier, _)| earlier == k)
+        })
     } else {
         let mut seen = crate::hash::HashSet::with_capacity_and_hasher(n, Default::default());
         !fields.iter().all(|(k, _)| seen.insert(*k))
