@@ -198,6 +198,18 @@ mod tests {
     }
 
     #[test]
+    fn repeated_keys_among_keys_of_one_length() {
+        let arena = Bump::new();
+        let long = "k".repeat(65); // the length mask's bit of a one-letter key
+        let line = format!(r#"{{"a":1,"{long}":2,"b":3,"a":4,"c":5,"b":6}}"#);
+        let n = parse_line(&line, &arena).unwrap();
+        let keys: Vec<&str> = n.fields().unwrap().iter().map(|(k, _)| *k).collect();
+        assert_eq!(keys, ["a", long.as_str(), "b", "c"]);
+        assert_eq!(n.get("a"), Some(&Node::Int(4)));
+        assert_eq!(n.get("b"), Some(&Node::Int(6)));
+    }
+
+    #[test]
     fn numbers_as_orjson_reads_them() {
         let arena = Bump::new();
         let n = parse_line(
