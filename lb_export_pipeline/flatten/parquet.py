@@ -54,7 +54,7 @@ class ParquetSettings:
     # its own: on the 100 MB export 32 MB gives 29 row groups and 5-7% less CPU than 16 MB (44),
     # for ~15 MB more peak RSS.
     memory_budget: int = 32 << 20
-    in_flight_bytes: int = 16 << 20  # Arrow bytes handed to encoder threads and not yet written
+    in_flight_bytes: int = 8 << 20  # Arrow bytes handed to encoder threads and not yet written
     encoder_threads: int = 2
     compression: str = "zstd"
     compression_level: int = 1
