@@ -15,6 +15,8 @@ as the raw landing writes it); then each contender runs in its own process while
 * the same two on the gzip file
 * Dagster path:     what the tables asset runs, from the gzip raw landing with the model run id and
                     its splits, pinned to one core
+
+A flatten's CPU time (user + system, all its threads) is printed and kept in the .json beside the table.
 """
 
 from __future__ import annotations
@@ -78,15 +80,18 @@ print(len(rows))
 """
 
 FLATTEN = """
-import json, os, sys
+import json, os, resource, sys
 cores, workers = int(sys.argv[3]), int(sys.argv[4])
 if cores == 1:
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # before any thread starts: they inherit it
 from lb_export_pipeline.flatten import flatten_export
 run_id = sys.argv[5] if len(sys.argv) > 5 else None
 splits = json.loads(open(sys.argv[6]).read()) if len(sys.argv) > 6 else None
+before = resource.getrusage(resource.RUSAGE_SELF)
 r = flatten_export(sys.argv[1], sys.argv[2], workers=workers, model_run_id=run_id, splits=splits)
-print(r.lines, r.workers, r.quarantined, sum(r.rows.values()), r.seconds)
+after = resource.getrusage(resource.RUSAGE_SELF)
+cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime  # every thread, user + system
+print(r.lines, r.workers, r.quarantined, sum(r.rows.values()), cpu, r.seconds)
 """
 RUN = (11, 0, 0)  # the model run every generated row has (others appear in some rows)
 
@@ -173,8 +178,9 @@ def measure(label: str, code: str, *args: str) -> dict[str, float | str]:
         raise RuntimeError(f"{label} failed: {err.decode()[-2000:]}")
     # Timed inside the process (its last printed number): interpreter start and imports are left out.
     work = float(out.decode().split()[-1]) if label != "naive: json + pandas" else seconds
-    return {"label": label, "seconds": work, "wall_seconds": seconds, "peak_one_mb": peak_one / 1e6, "peak_tree_mb": peak_tree / 1e6,
-            "output": out.decode().strip()}
+    cpu = float(out.decode().split()[-2]) if code == FLATTEN else None
+    return {"label": label, "seconds": work, "wall_seconds": seconds, "cpu_seconds": cpu, "peak_one_mb": peak_one / 1e6,
+            "peak_tree_mb": peak_tree / 1e6, "output": out.decode().strip()}
 
 
 def main() -> None:
@@ -216,14 +222,16 @@ def main() -> None:
             seen = [r[i] for r in rounds]
             runs.append({**seen[0], "seconds": statistics.median(float(r["seconds"]) for r in seen),
                          "peak_tree_mb": max(float(r["peak_tree_mb"]) for r in seen),
-                         "all_seconds": [round(float(r["seconds"]), 3) for r in seen]})
+                         "all_seconds": [round(float(r["seconds"]), 3) for r in seen],
+                         "all_cpu_seconds": [round(float(r["cpu_seconds"]), 3) for r in seen if r["cpu_seconds"] is not None]})
         floor = mb / float(runs[0]["seconds"])
         for r in runs:
             rate = mb / float(r["seconds"])
             r.update(size_mb=round(mb), mb_s=rate, ratio=rate / floor)
             results.append(r)
             print(f"{mb:7.0f} MB  {r['label']:<46} {rate:7.1f} MB/s  {rate / floor:5.2f}x floor  "
-                  f"peak RSS {r['peak_tree_mb']:6.0f} MB  seconds {r['all_seconds']}", flush=True)
+                  f"peak RSS {r['peak_tree_mb']:6.0f} MB  seconds {r['all_seconds']}  CPU seconds {r['all_cpu_seconds']}",
+                  flush=True)
     lines = [
         f"Measured {time.strftime('%Y-%m-%d')} on {platform.machine()}, {psutil.cpu_count()} cores, "
         f"Python {platform.python_version()}; command: `.venv/bin/python benchmarks/bench_flatten.py "
