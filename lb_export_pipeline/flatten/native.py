@@ -23,7 +23,10 @@ Progress = Callable[[int, int], None]
 """Called with (input bytes done, lines done) as a flatten advances."""
 
 BLOCK_BYTES = 1 << 20  # lines per hand-off to a walker thread: small enough to share the work evenly
-FLUSH_BYTES = 16 << 20  # Arrow bytes the walkers gather between hand-overs, together (each its share)
+# Arrow bytes a walker gathers before handing its batches over. Each walker has its own: shared,
+# two walkers' smaller chunks made twice the row groups and cost 10-12% more CPU on two cores, for
+# ~30 MB less peak RSS (the row-group budget, 16 MB, keeps two walkers under 300 MB instead).
+FLUSH_BYTES = 16 << 20
 _POLL_SECONDS = 0.1  # how often a wait comes back to Python (progress, Ctrl-C, SIGTERM)
 
 
@@ -69,11 +72,10 @@ class NativeScan:
         flush_bytes: int = FLUSH_BYTES,
     ) -> None:
         self._progress = progress
-        threads = max(1, threads)
-        # Each walker holds at most one chunk (built or waiting), so this bounds the scan's Arrow
-        # buffers whatever the number of walkers.
+        # Each walker holds at most one chunk (built or waiting): the scan's Arrow buffers are at most
+        # `flush_bytes` per walker.
         self._scanner = _native.Scanner(
-            os.fspath(path), threads=threads, block_bytes=block_bytes, flush_bytes=max(1, flush_bytes // threads),
+            os.fspath(path), threads=max(1, threads), block_bytes=block_bytes, flush_bytes=flush_bytes,
             only_model_run=only_model_run, splits=dict(splits) if splits is not None else None,
         )
 

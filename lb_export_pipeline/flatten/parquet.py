@@ -51,9 +51,9 @@ class ParquetSettings:
     file_rows: int = 4_000_000
     footer_column_chunks: int = 4096  # row groups x columns in the footers of open files, all sinks
     # Arrow bytes waiting to form row groups, across all sinks. Each row group costs encode time of
-    # its own: on the 100 MB export 32 MB gives 29 row groups and 5-7% less CPU than 16 MB (44),
-    # for ~15 MB more peak RSS.
-    memory_budget: int = 32 << 20
+    # its own (32 MB: 29 row groups on the 100 MB export and ~2-6% less CPU on one core than 16 MB's
+    # 44), but two walkers with 32 MB peak just over 300 MB at 1 GB.
+    memory_budget: int = 16 << 20
     in_flight_bytes: int = 8 << 20  # Arrow bytes handed to encoder threads and not yet written
     encoder_threads: int = 2
     compression: str = "zstd"

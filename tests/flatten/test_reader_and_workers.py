@@ -58,7 +58,7 @@ def test_synthetic_rows_flatten_without_quarantine(tmp_path: Path) -> None:
     assert all(result.rows[t] > 0 for t in TABLE_NAMES)
 
 
-def test_walkers_share_the_flush_size_so_a_scan_holds_the_same_whatever_their_number(tmp_path: Path) -> None:
+def test_each_walker_hands_over_at_the_flush_size(tmp_path: Path) -> None:
     from lb_export_pipeline.flatten.native import NativeScan
 
     line = (_synthetic(tmp_path / "one.ndjson", 1)).read_bytes().splitlines()[0]
@@ -73,8 +73,8 @@ def test_walkers_share_the_flush_size_so_a_scan_holds_the_same_whatever_their_nu
         first = next(iter(scan))
     one_line = sum(b.nbytes for tables in first.tables.values() for b in tables.values())
     flush = 8 * one_line
-    half = max(chunk_lines(1, flush // 2))
-    assert 2 <= half < max(chunk_lines(1, flush))
+    one = chunk_lines(1, flush)
+    assert 2 <= max(chunk_lines(1, flush // 2)) < max(one)
     two = chunk_lines(2, flush)
-    assert sum(two) == 64
-    assert max(two) == half  # each of two walkers hands over at half the flush size
+    assert sum(two) == sum(one) == 64
+    assert max(two) == max(one)  # two walkers' chunks are as large as one's: fewer, larger row groups
