@@ -51,3 +51,6 @@ class Scanner:
 def table_schemas() -> list[Schema]: ...
 def read_only(path: str | PathLike[str]) -> tuple[int, int, int]:
     """(input bytes, decompressed bytes, lines) of reading ``path`` as the walkers get it."""
+def overlapping_pairs(labels: bytes, preds: bytes, kind: bytes, box_kind: int,
+                      edges: bytes) -> tuple[bytes, bytes, bytes]:
+    """Candidate pairs of one evaluation bucket (see evaluation.pairs): (g, p, iou) as int64/float64 bytes."""

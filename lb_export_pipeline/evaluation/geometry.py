@@ -116,18 +116,6 @@ def box_edges(df: pl.DataFrame) -> dict[str, Floats]:
     return dict(zip(EDGES, [*edges, area], strict=True))
 
 
-def box_iou(edges: dict[str, Floats], g: Ints, p: Ints) -> Floats:
-    """IoU of the axis-aligned boxes of instances g[i] and p[i] (``edges``: ``box_edges``); the same
-    floating-point operations as the SDK's polygon areas give on rectangles."""
-    top, left = np.maximum(edges["top"][g], edges["top"][p]), np.maximum(edges["left"][g], edges["left"][p])
-    bottom, right = np.minimum(edges["bottom"][g], edges["bottom"][p]), np.minimum(edges["right"][g], edges["right"][p])
-    inter = np.clip(right - left, 0, None) * np.clip(bottom - top, 0, None)
-    union = edges["area"][g] + edges["area"][p] - inter
-    with np.errstate(invalid="ignore", divide="ignore"):
-        iou: Floats = np.where(union > 0, inter / union, 0.0)
-    return iou
-
-
 def span_iou(spans: Floats, message: Ints, g: Ints, p: Ints) -> Floats:
     """Labelbox's text-entity IoU; 0 across conversational messages (``message``: a code per instance)."""
     a0, a1, b0, b1 = spans[g, 0], spans[g, 1], spans[p, 0], spans[p, 1]

@@ -2,27 +2,24 @@
 
 Every label is paired with every prediction of its scope (data row, view, frame) and geometry kind,
 of any class: the same-class pairs feed Labelbox's matching and COCO's, all of them the confusion.
-The candidates are enumerated in numpy from the instances sorted by (scope, kind), a slice of labels
-at a time so that memory stays bounded however crowded a scope is; box IoU is computed on each slice
-and the boxes that do not overlap (most of them) are dropped at once; spans and shapes are computed
-in numpy/shapely on their pairs.
+The candidates are enumerated by the native core (``_native.overlapping_pairs``) from the labels and
+predictions sorted by (scope, kind): it computes box IoU as it goes and keeps only the boxes that
+overlap (most candidates do not), so memory follows the pairs kept, however crowded a scope is;
+spans and shapes are computed in numpy/shapely on their pairs.
 Every later step (greedy matching, COCO ranks, confusion) only needs pairs with IoU > 0, since every
 threshold is above 0.
 """
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
-import numpy.typing as npt
 import polars as pl
 
+from .. import _native
 from . import geometry
 from .masks import MaskScorer
 
 _KINDS = 16  # scope and geometry kind folded into one key: scope * _KINDS + kind
-_CANDIDATES = 1 << 21  # candidate pairs enumerated at once
 
 
 def overlapping(inst: pl.DataFrame, masks: MaskScorer) -> tuple[pl.DataFrame, dict[int, str]]:
@@ -36,23 +33,12 @@ def overlapping(inst: pl.DataFrame, masks: MaskScorer) -> tuple[pl.DataFrame, di
     label = (evaluated["source"] == "label").to_numpy()
     labels, preds = np.flatnonzero(label), np.flatnonzero(~label)
     labels, preds = labels[np.argsort(key[labels], kind="stable")], preds[np.argsort(key[preds], kind="stable")]
-    first = np.searchsorted(key[preds], key[labels], "left")
-    count = np.searchsorted(key[preds], key[labels], "right") - first  # predictions in each label's scope and kind
-    g_parts, p_parts, iou_parts = [], [], []
-    for rows in _slices(count):
-        n = count[rows]
-        gi = np.repeat(labels[rows], n)
-        pi = preds[np.repeat(first[rows], n) + np.arange(gi.size) - np.repeat(np.cumsum(n) - n, n)]
-        box = kind[gi] == geometry.BOX
-        iou = np.full(gi.size, np.nan)
-        iou[box] = geometry.box_iou(edges, gi[box], pi[box])
-        keep = ~box | (iou > 0)
-        g_parts.append(gi[keep])
-        p_parts.append(pi[keep])
-        iou_parts.append(iou[keep])
-    gi = np.concatenate(g_parts) if g_parts else np.empty(0, np.int64)
-    pi = np.concatenate(p_parts) if p_parts else np.empty(0, np.int64)
-    iou = np.concatenate(iou_parts) if iou_parts else np.empty(0, np.float64)
+    g_bytes, p_bytes, iou_bytes = _native.overlapping_pairs(
+        np.concatenate([labels, key[labels]]).astype(np.int64).tobytes(),
+        np.concatenate([preds, key[preds]]).astype(np.int64).tobytes(), kind.astype(np.int64).tobytes(),
+        geometry.BOX, np.concatenate([edges[e] for e in geometry.EDGES]).astype(np.float64).tobytes())
+    gi, pi = np.frombuffer(g_bytes, np.int64), np.frombuffer(p_bytes, np.int64)
+    iou = np.frombuffer(iou_bytes, np.float64).copy()  # the other kinds' IoU is filled in below
     g, p = idx[gi], idx[pi]
     others = np.flatnonzero(kind[gi] != geometry.BOX)
     if others.size:
@@ -63,13 +49,6 @@ def overlapping(inst: pl.DataFrame, masks: MaskScorer) -> tuple[pl.DataFrame, di
     return pl.DataFrame({"g": g[keep], "p": p[keep], "same_class": code[gi[keep]] == code[pi[keep]],
                          "iou": iou[keep]}, schema={"g": pl.Int64, "p": pl.Int64, "same_class": pl.Boolean,
                                                     "iou": pl.Float64}), unread
-
-
-def _slices(count: npt.NDArray[np.int64]) -> list[slice]:
-    """Consecutive ranges of labels with about _CANDIDATES candidate pairs each (a label's all in one)."""
-    ends = np.searchsorted(np.cumsum(count), np.arange(_CANDIDATES, int(count.sum()), _CANDIDATES), "left") + 1
-    bounds = [0, *sorted(set(int(e) for e in ends)), count.size]
-    return [slice(a, b) for a, b in itertools.pairwise(bounds) if b > a]
 
 
 def arrays(pairs: pl.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

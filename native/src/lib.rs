@@ -6,6 +6,7 @@
 //! export file (plain or gzip) into blocks of whole lines, `scan` walks the blocks on threads, and
 //! `py` (the `python` feature, built by maturin) is the Python module `lb_export_pipeline._native`.
 
+pub mod eval;
 mod hash;
 pub mod json;
 pub mod reader;

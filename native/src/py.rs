@@ -244,5 +244,6 @@ fn native_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Scanner>()?;
     m.add_function(wrap_pyfunction!(py_table_schemas, m)?)?;
     m.add_function(wrap_pyfunction!(read_only, m)?)?;
+    m.add_function(wrap_pyfunction!(crate::eval::py::overlapping_pairs, m)?)?;
     Ok(())
 }
