@@ -172,12 +172,10 @@ impl<'a> Parser<'a> {
                     };
                     out.push(c);
                 }
+                b if b < 0x20 => return None, // a control character
                 _ => {
                     let run = self.at - 1;
                     self.at = plain_run(self.text.as_bytes(), self.at);
-                    if self.text.as_bytes()[run] < 0x20 {
-                        return None;
-                    }
                     out.push_str(&self.text[run..self.at]);
                 }
             }
@@ -199,7 +197,7 @@ impl<'a> Parser<'a> {
         let start = self.at;
         let negative = self.peek() == Some(b'-');
         self.at += usize::from(negative);
-        // The digits as one integer (while 19 fit), for the exact fast path below.
+        // The digits as one integer (while they fit a u64), for the paths below.
         let mut mantissa = Mantissa::default();
         match self.peek()? {
             b'0' if self.text.as_bytes().get(self.at + 1).is_some_and(u8::is_ascii_digit) => return None,
@@ -237,24 +235,19 @@ impl<'a> Parser<'a> {
                 text.parse::<i64>().ok()?
             } * if sign < 0 { -1 } else { 1 };
         }
-        if !fraction && mantissa.count <= 19 {
+        if !fraction {
             if let Some(m) = mantissa.value {
                 return Some(integer(m, negative));
-            }
+            } // past u64: a float, as serde_json reads it
         }
         // Clinger's fast path: a mantissa below 2^53 times a power of ten up to 22 is exact in f64,
         // so one multiplication or division rounds it correctly, as serde_json's parse does.
         let scale = exp.saturating_sub(i64::from(mantissa.count - int_digits));
-        if let Some(m) = mantissa.value.filter(|&m| m <= 1 << 53 && mantissa.count <= 19) {
+        if let Some(m) = mantissa.value.filter(|&m| m <= 1 << 53) {
             if (-22..=22).contains(&scale) {
                 let power = POWERS_OF_TEN[scale.unsigned_abs() as usize];
                 let f = if scale < 0 { m as f64 / power } else { m as f64 * power };
                 return Some(Node::Float(if negative { -f } else { f }));
-            }
-        }
-        if !fraction {
-            if let Ok(magnitude) = self.text[start + usize::from(negative)..self.at].parse::<u64>() {
-                return Some(integer(magnitude, negative));
             }
         }
         let text = &self.text[start..self.at];
