@@ -128,9 +128,7 @@ class Encoders:
 
     def submit(self, write: Callable[[], None], nbytes: int) -> Future[None]:
         while self._in_flight and (self._bytes + nbytes > self._limit or self._in_flight[0][0].done()):
-            done, size = self._in_flight.popleft()
-            self._bytes -= size
-            done.result()
+            self._retire_oldest()
         future = self._pool.submit(self._write, write)
         self._in_flight.append((future, nbytes))
         self._bytes += nbytes
@@ -145,9 +143,13 @@ class Encoders:
 
     def wait(self) -> None:
         while self._in_flight:
-            done, size = self._in_flight.popleft()
-            self._bytes -= size
-            done.result()
+            self._retire_oldest()
+
+    def _retire_oldest(self) -> None:
+        """Wait for the oldest write in flight; its error, if any, is raised here."""
+        done, size = self._in_flight.popleft()
+        self._bytes -= size
+        done.result()
 
     def close(self) -> None:
         try:
