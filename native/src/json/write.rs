@@ -5,6 +5,10 @@ use std::fmt::Write as _;
 
 use super::Node;
 
+/// The first capacity of a JSON text the walk writes (geojson, `extra`): most fit, so they are not
+/// regrown from a few bytes up, one copy per doubling.
+pub const TEXT_START: usize = 128;
+
 pub fn write_json(node: &Node<'_>, out: &mut String) {
     match node {
         Node::Null => out.push_str("null"),

@@ -8,7 +8,7 @@
 use super::errors::{get, index, py_iter, want_array, want_object, At, FieldError, PyIter, Walk};
 use super::keys;
 use super::values::{all_known, Extra};
-use crate::json::{write_json, Node, NULL};
+use crate::json::{write_json, Node, NULL, TEXT_START};
 use crate::tables::{Cell, Feature, GeometryRow};
 
 /// Object fields every kind may carry.
@@ -135,7 +135,7 @@ fn read<'n>(key: &'static str, v: &'n Node<'n>, o: &'n Node<'n>, x: &mut Extra) 
         "geojson" => {
             g.geometry_kind = kind("geojson");
             g.geojson_type = Cell::of(get(v, "type")?);
-            let mut text = String::new();
+            let mut text = String::with_capacity(TEXT_START);
             write_json(v, &mut text);
             g.geojson = Cell::Text(text);
         }

@@ -12,7 +12,7 @@ use super::keys;
 use super::relationships::{is_relationship, walk_relationships};
 use super::values::{all_known_by, timestamp, Extra};
 use super::video::{walk_dicom, walk_video, KeyFrames};
-use crate::json::{write_json, Node};
+use crate::json::{write_json, Node, TEXT_START};
 use crate::tables::{Cell, FeatureRow, LabelRow, ObjectRow, Performance, PerformanceRow, TailRow};
 
 const LABEL_FIELDS: [&str; 7] = [
@@ -142,7 +142,7 @@ pub fn walk_label<'n>(
         "label_details.content_last_updated_at",
     )?;
     let reviews = details.get("reviews").filter(|v| !v.is_null()).map_or(Cell::Null, |v| {
-        let mut text = String::new();
+        let mut text = String::with_capacity(TEXT_START);
         write_json(v, &mut text);
         Cell::Text(text)
     });

@@ -8,7 +8,7 @@ use super::keys;
 use super::labels::{or_empty, walk_label};
 use super::runs::{RunEntry, SHAPES};
 use super::values::{timestamp, unknown_json, Extra};
-use crate::json::{write_json, Node};
+use crate::json::{write_json, Node, TEXT_START};
 use crate::tables::{Cell, DataRowRow, Media, MediaRow, TailRow};
 
 const TOP_FIELDS: [&str; 7] = [
@@ -168,7 +168,7 @@ pub fn line_head<'n>(obj: &'n Node<'n>, line: i64) -> Walk<(LineHead<'n>, Extra)
         None | Some(Node::Null) => Cell::Null,
         Some(v @ Node::Str(_)) => Cell::Json(v),
         Some(v) => {
-            let mut text = String::new();
+            let mut text = String::with_capacity(TEXT_START);
             write_json(v, &mut text);
             Cell::Text(text)
         }

@@ -44,7 +44,12 @@ impl<'a> Parser<'a> {
         Some(b)
     }
 
+    #[inline(always)]
     fn skip_space(&mut self) {
+        // Exports are written without spaces: one test on the usual byte, the loop only after a space.
+        if self.peek().is_some_and(|b| b > b' ') {
+            return;
+        }
         while matches!(self.peek(), Some(b' ' | b'\n' | b'\t' | b'\r')) {
             self.at += 1;
         }
@@ -112,12 +117,18 @@ impl<'a> Parser<'a> {
             return Some(Node::Obj(&[]));
         }
         let start = self.fields.len();
+        // A key can repeat an earlier one only if an earlier key has its length: one bit per length
+        // (mod 64), so that most objects skip `dedupe` altogether.
+        let (mut lengths, mut maybe_repeated) = (0u64, false);
         loop {
             self.skip_space();
             if self.next()? != b'"' {
                 return None;
             }
             let key = self.string()?;
+            let bit = 1u64 << (key.len() & 63);
+            maybe_repeated |= lengths & bit != 0;
+            lengths |= bit;
             self.skip_space();
             if self.next()? != b':' {
                 return None;
@@ -131,18 +142,24 @@ impl<'a> Parser<'a> {
                 _ => return None,
             }
         }
-        let kept = start + dedupe(&mut self.fields[start..]);
+        let kept = if maybe_repeated {
+            start + dedupe(&mut self.fields[start..])
+        } else {
+            self.fields.len()
+        };
         let node = Node::Obj(self.arena.alloc_slice_copy(&self.fields[start..kept]));
         self.fields.truncate(start);
         Some(node)
     }
 
     /// A string whose opening quote has been read: borrowed from the line when it has no escape.
+    #[inline(always)]
     fn string(&mut self) -> Option<&'a str> {
         let start = self.at;
         self.at = plain_run(self.text.as_bytes(), self.at);
         match self.next()? {
-            b'"' => Some(&self.text[start..self.at - 1]),
+            // SAFETY: `start` follows an ASCII quote and `self.at - 1` is one: both are char boundaries.
+            b'"' => Some(unsafe { self.text.get_unchecked(start..self.at - 1) }),
             b'\\' => {
                 self.at -= 1;
                 self.escaped(start)

@@ -1,6 +1,6 @@
 //! The `extra` JSON text: fields the walk does not know, kept in order under their part's name.
 
-use crate::json::{write_json, write_str, Node};
+use crate::json::{write_json, write_str, Node, TEXT_START};
 
 /// The fields of `obj` outside `known` as a JSON object, or None when there are none.
 pub fn unknown_json(obj: &Node<'_>, known: &[&str]) -> Option<String> {
@@ -27,6 +27,9 @@ pub struct Extra {
 
 impl Extra {
     fn open(&mut self, name: &str) {
+        if self.text.capacity() == 0 {
+            self.text.reserve(TEXT_START);
+        }
         self.text.push(if self.text.is_empty() { '{' } else { ',' });
         write_str(name, &mut self.text);
         self.text.push(':');

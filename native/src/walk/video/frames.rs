@@ -12,7 +12,7 @@ use crate::walk::emit::{Emit, Ref};
 use crate::walk::errors::{get, py_iter, want_object, At, FieldError, PyIter, Walk};
 use crate::walk::geometry::read_geometry;
 use crate::walk::labels::object_extra;
-use crate::walk::values::{py_int, Extra};
+use crate::walk::values::{all_known, py_int, Extra};
 
 const FRAME_FIELDS: [&str; 2] = ["objects", "classifications"];
 
@@ -55,7 +55,8 @@ pub fn walk_video<'n>(
     };
     for (fkey, frame) in frame_list.iter() {
         let n = py_int(fkey).ok_or_else(|| FieldError::new(format!("frames.{fkey}"), "frame key is not an integer"))?;
-        if frame.fields().is_some() {
+        // The path is built only for a frame with keys of its own (rare): not once per frame.
+        if frame.fields().is_some() && !all_known(frame, &FRAME_FIELDS) {
             let at = match group {
                 Some(g) => format!("annotations.groups.{g}.frames.{fkey}"),
                 None => format!("annotations.frames.{fkey}"),
