@@ -12,7 +12,7 @@ mod write;
 
 pub use fast::{identical, parse as parse_fast};
 pub use parse::{parse_line, parse_serde, DEPTH_ERROR, DEPTH_LIMIT};
-pub use write::{write_float, write_json, write_str, TEXT_START};
+pub use write::{json_text, write_float, write_json, write_str, Out, TEXT_START};
 
 /// A JSON value of one line. Integers that fit neither i64 nor u64 are floats, as orjson reads them.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -1,15 +1,49 @@
 //! JSON text as orjson writes it: no spaces, UTF-8 kept, only `"`, `\` and control characters
 //! escaped, floats in shortest round-trip form with orjson's exponent rule.
 
-use std::fmt::Write as _;
+use std::fmt::Write;
+
+use bumpalo::collections::String as ArenaString;
+use bumpalo::Bump;
 
 use super::Node;
+
+/// Where JSON text goes: a String, or a String in a line's arena (`json_text`).
+pub trait Out: Write {
+    fn push_str(&mut self, s: &str);
+    fn push(&mut self, c: char);
+}
+
+impl Out for String {
+    fn push_str(&mut self, s: &str) {
+        String::push_str(self, s)
+    }
+    fn push(&mut self, c: char) {
+        String::push(self, c)
+    }
+}
+
+impl Out for ArenaString<'_> {
+    fn push_str(&mut self, s: &str) {
+        ArenaString::push_str(self, s)
+    }
+    fn push(&mut self, c: char) {
+        ArenaString::push(self, c)
+    }
+}
+
+/// `node` as JSON text in `arena`: no allocation of its own, freed with the line.
+pub fn json_text<'a>(node: &Node<'_>, arena: &'a Bump) -> &'a str {
+    let mut out = ArenaString::with_capacity_in(TEXT_START, arena);
+    write_json(node, &mut out);
+    out.into_bump_str()
+}
 
 /// The first capacity of a JSON text the walk writes (geojson, `extra`): most fit, so they are not
 /// regrown from a few bytes up, one copy per doubling.
 pub const TEXT_START: usize = 128;
 
-pub fn write_json(node: &Node<'_>, out: &mut String) {
+pub fn write_json<W: Out>(node: &Node<'_>, out: &mut W) {
     match node {
         Node::Null => out.push_str("null"),
         Node::Bool(true) => out.push_str("true"),
@@ -47,7 +81,7 @@ pub fn write_json(node: &Node<'_>, out: &mut String) {
     }
 }
 
-pub fn write_str(s: &str, out: &mut String) {
+pub fn write_str<W: Out>(s: &str, out: &mut W) {
     out.push('"');
     let bytes = s.as_bytes();
     let mut start = 0;
@@ -76,7 +110,7 @@ pub fn write_str(s: &str, out: &mut String) {
 }
 
 /// Shortest round-trip digits; decimal notation for exponents -5..=15, else `d.ddde+XX` / `de-X`.
-pub fn write_float(f: f64, out: &mut String) {
+pub fn write_float<W: Out>(f: f64, out: &mut W) {
     if !f.is_finite() {
         out.push_str("null"); // JSON has no NaN or infinity; the parser never yields them
         return;

@@ -2,9 +2,13 @@
 //! its row tuple, or a value it computed. Each column checks the value against its Arrow type
 //! (the rules Python's strict row check and Arrow apply), so a bad value names its column.
 
+use bumpalo::Bump;
+
 use crate::json::Node;
 
-#[derive(Debug, Clone, Default)]
+/// A cell is Copy: what the walker computes (texts, lists) lives in the line's arena, so rows need
+/// no drop glue and their texts no allocation of their own.
+#[derive(Debug, Clone, Copy, Default)]
 pub enum Cell<'a> {
     #[default]
     Null,
@@ -12,19 +16,19 @@ pub enum Cell<'a> {
     Json(&'a Node<'a>),
     /// A string the walker built (a path, a kind).
     Str(&'a str),
-    /// A string the walker built and hands over (JSON text).
-    Text(String),
+    /// A string the walker built (JSON text, a key), in the line's arena.
+    Text(&'a str),
     Int(i64),
     Float(f64),
     Bool(bool),
     /// Microseconds since the epoch, UTC.
     Micros(i64),
     /// A list the walker assembled from values of the line (message ids, embedding vectors).
-    Items(Vec<&'a Node<'a>>),
+    Items(&'a [&'a Node<'a>]),
     /// `[start, end]` pairs of video segments.
-    Pairs(Vec<[&'a Node<'a>; 2]>),
+    Pairs(&'a [[&'a Node<'a>; 2]]),
     /// Frame numbers (keyframes), as Python ints: any size, refused by the column beyond int64.
-    Frames(Vec<i128>),
+    Frames(&'a [i128]),
 }
 
 impl<'a> Cell<'a> {
@@ -35,6 +39,11 @@ impl<'a> Cell<'a> {
 
     pub fn opt_str(s: Option<&'a str>) -> Self {
         s.map_or(Cell::Null, Cell::Str)
+    }
+
+    /// A text the walker computed, copied into the line's arena.
+    pub fn text_in(arena: &'a Bump, s: &str) -> Self {
+        Cell::Text(arena.alloc_str(s))
     }
 
     pub fn is_null(&self) -> bool {

@@ -75,7 +75,7 @@ macro_rules! group {
             $(pub $field: $ty,)*
         }
 
-        #[derive(Default, Clone)]
+        #[derive(Default, Clone, Copy)]
         pub struct $row<'a> {
             pub $first: <$first_ty as $crate::tables::part::Part>::Row<'a>,
             $(pub $field: <$ty as $crate::tables::part::Part>::Row<'a>,)*

@@ -13,7 +13,11 @@ use super::emit::Ref;
 use super::errors::{want_object, At, FieldError, Walk};
 use super::labels::METRIC_FIELDS;
 use super::values::{all_known, py_str, Extra};
-use crate::json::Node;
+use std::fmt::Write as _;
+
+use bumpalo::collections::String as ArenaString;
+
+use crate::json::{Node, Out};
 use crate::tables::{Cell, ClassificationRow, TailRow};
 
 const QUESTION_FIELDS: [&str; 13] = [
@@ -55,7 +59,7 @@ const ANSWER_FORMS: [(&str, &str, bool); 6] = [
 ];
 
 /// Where a list of questions sits: its frame, DICOM view, object and parent answer.
-#[derive(Clone)]
+#[derive(Clone, Copy)]
 pub struct Scope<'n> {
     pub frame: Cell<'n>,
     pub group: Option<&'n str>,
@@ -83,7 +87,7 @@ static EMPTY: Node<'static> = Node::Obj(&[]);
 static NO_ANSWER: Node<'static> = Node::Null;
 
 /// The text of an id cell (`parent or ''` in Python's `f"{parent or ''}#{i}"`).
-pub fn id_text(cell: &Cell<'_>, out: &mut String) {
+pub fn id_text<W: Out>(cell: &Cell<'_>, out: &mut W) {
     match cell {
         Cell::Null | Cell::Json(Node::Null) => {}
         Cell::Str(s) => out.push_str(s),
@@ -130,14 +134,13 @@ fn question<'n>(
     let qid: Cell<'n> = match q.get("feature_id") {
         Some(id) if !id.is_null() => Cell::Json(id),
         _ => {
-            let mut id = String::new();
+            let mut id = ArenaString::new_in(r.arena);
             id_text(&scope.parent_feature_id, &mut id);
-            id.push('#');
-            id.push_str(&i.to_string());
-            Cell::Text(id)
+            let _ = write!(id, "#{i}");
+            Cell::Text(id.into_bump_str())
         }
     };
-    let mut path = String::new();
+    let mut path = ArenaString::with_capacity_in(64, r.arena);
     match prefix {
         None => match qname.filter(|n| n.truthy()) {
             Some(Node::Str(s)) => path.push_str(s),
@@ -150,6 +153,7 @@ fn question<'n>(
             py_str(qname, &mut path);
         }
     }
+    let path = path.into_bump_str();
     let form = ANSWER_FORMS
         .iter()
         .find_map(|(key, kind, single)| q.get(key).filter(|v| !v.is_null()).map(|v| (*key, *kind, *single, v)));
@@ -175,7 +179,7 @@ fn question<'n>(
             kind,
             whole_question,
             q_known,
-            path: &path,
+            path,
         };
         answer(a, j, &ctx, out, r, scope).at_with(|| {
             if kind == "checklist" {
@@ -195,7 +199,7 @@ struct Question<'q, 'n> {
     kind: &'static str,
     whole_question: bool,
     q_known: bool,
-    path: &'q str,
+    path: &'n str,
 }
 
 fn answer<'n>(
@@ -235,27 +239,26 @@ fn answer<'n>(
     let answer_fid: Cell<'n> = match a.get("feature_id") {
         Some(id) if !id.is_null() => Cell::Json(id),
         _ if c.kind != "text" && real => {
-            let mut id = String::new();
+            let mut id = ArenaString::new_in(r.arena);
             id_text(c.qid, &mut id);
-            id.push('#');
-            id.push_str(&j.to_string());
-            Cell::Text(id)
+            let _ = write!(id, "#{j}");
+            Cell::Text(id.into_bump_str())
         }
         _ => Cell::of(a.get("feature_id")),
     };
     out.push(ClassificationRow {
         label_ref: r.row(),
-        frame: scope.frame.clone(),
+        frame: scope.frame,
         dicom_group: Cell::opt_str(scope.group),
-        object_feature_id: scope.object_feature_id.clone(),
+        object_feature_id: scope.object_feature_id,
         message_id: Cell::of(q.get("message_id")),
-        parent_feature_id: scope.parent_feature_id.clone(),
-        question_feature_id: c.qid.clone(),
+        parent_feature_id: scope.parent_feature_id,
+        question_feature_id: *c.qid,
         question_schema_id: Cell::of(q.get("feature_schema_id")),
         question_name: Cell::of(c.qname),
         question_value: Cell::of(q.get("value")),
         answer_kind: Cell::Str(c.kind),
-        answer_feature_id: answer_fid.clone(),
+        answer_feature_id: answer_fid,
         answer_schema_id: Cell::of(a.get("feature_schema_id")),
         answer_name: Cell::of(a.get("name")),
         answer_value: Cell::of(a.get("value")),
@@ -267,25 +270,26 @@ fn answer<'n>(
         confidence: Cell::of(confidence),
         custom_metrics: Cell::of(metrics),
         depth: Cell::Int(scope.depth),
-        path: Cell::Text(c.path.to_string()),
+        path: Cell::Text(c.path),
         segments: Cell::Null,
         keyframes: Cell::Null,
         tail: TailRow {
-            extra: extra.map_or(Cell::Null, Cell::Text),
+            extra: extra.map_or(Cell::Null, |t| Cell::text_in(r.arena, &t)),
             line_number: Cell::Int(r.line),
         },
     });
     if let Some(nested) = a.get("classifications").filter(|n| n.truthy()) {
-        let mut child = String::with_capacity(c.path.len() + 16);
+        let mut child = ArenaString::with_capacity_in(c.path.len() + 16, r.arena);
         child.push_str(c.path);
         child.push('/');
         py_str(a.get("name"), &mut child);
+        let child = child.into_bump_str();
         let inner = Scope {
             parent_feature_id: answer_fid,
             depth: scope.depth + 1,
-            ..scope.clone()
+            ..*scope
         };
-        walk_classifications(nested, out, r, inner, Some(&child), "classifications")?;
+        walk_classifications(nested, out, r, inner, Some(child), "classifications")?;
     }
     Ok(())
 }

@@ -2,6 +2,8 @@
 //! stored as null and remembered (the first by table, row and column, the order in which Python's
 //! strict row check meets them), so the line can be quarantined naming that column.
 
+use bumpalo::Bump;
+
 use super::values::py_repr;
 use crate::json::Node;
 use crate::tables::{
@@ -12,6 +14,8 @@ use crate::tables::{
 /// Which label or prediction rows belong to, and the line they came from.
 #[derive(Clone, Copy)]
 pub struct Ref<'n> {
+    /// The line's arena: where the texts and lists its rows compute live.
+    pub arena: &'n Bump,
     pub data_row_id: &'n str,
     pub source: &'static str,
     pub label_id: LabelId<'n>,
@@ -32,7 +36,7 @@ impl<'n> Ref<'n> {
             source: Cell::Str(self.source),
             label_id: match self.label_id {
                 LabelId::Given(n) => Cell::Json(n),
-                LabelId::Position(i) => Cell::Text(format!("#{i}")),
+                LabelId::Position(i) => Cell::Text(bumpalo::format!(in self.arena, "#{}", i).into_bump_str()),
             },
         }
     }

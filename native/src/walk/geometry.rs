@@ -8,7 +8,9 @@
 use super::errors::{get, index, py_iter, want_array, want_object, At, FieldError, PyIter, Walk};
 use super::keys;
 use super::values::{all_known, Extra};
-use crate::json::{write_json, Node, NULL, TEXT_START};
+use bumpalo::Bump;
+
+use crate::json::{json_text, Node, NULL};
 use crate::tables::{Cell, Feature, GeometryRow};
 
 /// Object fields every kind may carry.
@@ -57,14 +59,14 @@ const RANKED_MESSAGE: [&str; 3] = ["message_id", "model_config_name", "order"];
 
 /// The object's geometry columns, the fields they account for, and the unknown keys found inside
 /// its payload (as `extra` parts). `o` must be an object.
-pub fn read_geometry<'n>(o: &'n Node<'n>) -> Walk<(GeometryRow<'n>, Known, Extra)> {
+pub fn read_geometry<'n>(o: &'n Node<'n>, arena: &'n Bump) -> Walk<(GeometryRow<'n>, Known, Extra)> {
     if o.fields().is_none() {
         return Err(want_object(o));
     }
     let mut extras = Extra::default();
     for (key, also) in READERS {
         if let Some(v) = o.get(key) {
-            let row = read(key, v, o, &mut extras).at(key)?;
+            let row = read(key, v, o, &mut extras, arena).at(key)?;
             return Ok((row, Known(Some((key, also))), extras));
         }
     }
@@ -82,7 +84,13 @@ fn kind(k: &'static str) -> Cell<'static> {
     Cell::Str(k)
 }
 
-fn read<'n>(key: &'static str, v: &'n Node<'n>, o: &'n Node<'n>, x: &mut Extra) -> Walk<GeometryRow<'n>> {
+fn read<'n>(
+    key: &'static str,
+    v: &'n Node<'n>,
+    o: &'n Node<'n>,
+    x: &mut Extra,
+    arena: &'n Bump,
+) -> Walk<GeometryRow<'n>> {
     let mut g = GeometryRow::default();
     match key {
         "bounding_box" => {
@@ -131,13 +139,11 @@ fn read<'n>(key: &'static str, v: &'n Node<'n>, o: &'n Node<'n>, x: &mut Extra) 
             g.mask_url = Cell::of(get(v, "url")?);
             g.mask_color_rgb = Cell::of(v.get("color_rgb"));
         }
-        "location" => location(v, &mut g, x)?,
+        "location" => location(v, &mut g, x, arena)?,
         "geojson" => {
             g.geometry_kind = kind("geojson");
             g.geojson_type = Cell::of(get(v, "type")?);
-            let mut text = String::with_capacity(TEXT_START);
-            write_json(v, &mut text);
-            g.geojson = Cell::Text(text);
+            g.geojson = Cell::Text(json_text(v, arena));
         }
         "conversational_location" => {
             keep(x, "conversational_location", v, &CONVERSATIONAL);
@@ -155,20 +161,21 @@ fn read<'n>(key: &'static str, v: &'n Node<'n>, o: &'n Node<'n>, x: &mut Extra) 
             let mid = get(v, "message_id")?;
             g.message_id = Cell::of(mid);
             if let Some(mid) = mid.filter(|m| !m.is_null()) {
-                g.message_ids = Cell::Items(vec![mid]);
+                g.message_ids = Cell::Items(arena.alloc_slice_copy(&[mid]));
             }
             g.parent_message_id = Cell::of(v.get("parent_message_id"));
             if let Some(config) = v.get("model_config_name") {
-                g.model_config_names = Cell::Items(vec![config]);
+                g.model_config_names = Cell::Items(arena.alloc_slice_copy(&[config]));
             }
         }
         "selected_messages" => {
             keep(x, "selected_messages", v, &SELECTED_MANY);
             g.geometry_kind = kind("message_selection");
             let messages = message_list(v, "messages", "selected_messages", &MESSAGE, x)?;
-            g.message_ids = Cell::Items(messages.iter().map(|m| m.get("message_id").unwrap_or(&NULL)).collect());
+            g.message_ids =
+                Cell::Items(arena.alloc_slice_fill_iter(messages.iter().map(|m| m.get("message_id").unwrap_or(&NULL))));
             g.parent_message_id = Cell::of(v.get("parent_message_id"));
-            g.model_config_names = configs(messages.iter().copied());
+            g.model_config_names = configs(messages.iter().copied(), arena);
         }
         "ranked_messages" => {
             keep(x, "ranked_messages", v, &RANKED);
@@ -192,15 +199,14 @@ fn read<'n>(key: &'static str, v: &'n Node<'n>, o: &'n Node<'n>, x: &mut Extra) 
             // Ascending order, ties in exported order, messages without one last (a stable sort).
             ranked.sort_by_key(|(o, _)| (o.is_none(), o.unwrap_or(0)));
             g.message_ids = Cell::Items(
-                ranked
-                    .iter()
-                    .map(|(_, m)| m.get("message_id").unwrap_or(&NULL))
-                    .collect(),
+                arena.alloc_slice_fill_iter(ranked.iter().map(|(_, m)| m.get("message_id").unwrap_or(&NULL))),
             );
             g.parent_message_id = Cell::of(v.get("parent_message_id"));
-            g.model_config_names = configs(ranked.iter().map(|(_, m)| *m));
+            g.model_config_names = configs(ranked.iter().map(|(_, m)| *m), arena);
             if ranked.iter().any(|(_, m)| m.get("order").is_some()) {
-                g.message_orders = Cell::Items(ranked.iter().map(|(_, m)| m.get("order").unwrap_or(&NULL)).collect());
+                g.message_orders = Cell::Items(
+                    arena.alloc_slice_fill_iter(ranked.iter().map(|(_, m)| m.get("order").unwrap_or(&NULL))),
+                );
             }
         }
         _ => unreachable!("every reader key is matched"),
@@ -238,11 +244,11 @@ fn message_list<'n>(s: &'n Node<'n>, key: &str, at: &str, known: &[&str], x: &mu
 }
 
 /// model_config_name per message, or null when no message carries one.
-fn configs<'n>(messages: impl Iterator<Item = &'n Node<'n>> + Clone) -> Cell<'n> {
+fn configs<'n>(messages: impl ExactSizeIterator<Item = &'n Node<'n>> + Clone, arena: &'n Bump) -> Cell<'n> {
     if !messages.clone().any(|m| m.get("model_config_name").is_some()) {
         return Cell::Null;
     }
-    Cell::Items(messages.map(|m| m.get("model_config_name").unwrap_or(&NULL)).collect())
+    Cell::Items(arena.alloc_slice_fill_iter(messages.map(|m| m.get("model_config_name").unwrap_or(&NULL))))
 }
 
 /// Point lists: when some point is not a plain `{x, y}` object (Python's one set union over their
@@ -276,7 +282,7 @@ fn regular_point(q: &Node<'_>) -> bool {
 }
 
 /// A text entity (`{start, end, token}`) or a document entity (`{groups: [...]}`).
-fn location<'n>(loc: &'n Node<'n>, g: &mut GeometryRow<'n>, x: &mut Extra) -> Walk {
+fn location<'n>(loc: &'n Node<'n>, g: &mut GeometryRow<'n>, x: &mut Extra, arena: &'n Bump) -> Walk {
     let groups = get(loc, "groups")?;
     let Some(groups) = groups.filter(|gr| !gr.is_null()) else {
         keep(x, "location", loc, &SPAN);
@@ -320,7 +326,7 @@ fn location<'n>(loc: &'n Node<'n>, g: &mut GeometryRow<'n>, x: &mut Extra) -> Wa
     }
     g.geometry_kind = kind("document_tokens");
     if !text.is_empty() {
-        g.text = Cell::Text(text);
+        g.text = Cell::text_in(arena, &text);
     }
     if groups.truthy() {
         g.page_number = match items.first() {
@@ -328,8 +334,6 @@ fn location<'n>(loc: &'n Node<'n>, g: &mut GeometryRow<'n>, x: &mut Extra) -> Wa
             None => return Err(want_array(groups)), // a non-empty dict or string: refused above
         };
     }
-    let mut json = String::new();
-    write_json(groups, &mut json);
-    g.document_groups = Cell::Text(json);
+    g.document_groups = Cell::Text(json_text(groups, arena));
     Ok(())
 }

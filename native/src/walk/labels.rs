@@ -12,7 +12,9 @@ use super::keys;
 use super::relationships::{is_relationship, walk_relationships};
 use super::values::{all_known_by, timestamp, Extra};
 use super::video::{walk_dicom, walk_video, KeyFrames};
-use crate::json::{write_json, Node, TEXT_START};
+use bumpalo::Bump;
+
+use crate::json::{json_text, Node};
 use crate::tables::{Cell, FeatureRow, LabelRow, ObjectRow, Performance, PerformanceRow, TailRow};
 
 const LABEL_FIELDS: [&str; 7] = [
@@ -51,6 +53,7 @@ pub fn walk_label<'n>(
     data_row_id: &'n str,
     em: &mut Emit<'_>,
     line: i64,
+    arena: &'n Bump,
 ) -> Walk {
     if label.fields().is_none() {
         return Err(want_object(label));
@@ -60,6 +63,7 @@ pub fn walk_label<'n>(
         _ => LabelId::Position(index),
     };
     let r = Ref {
+        arena,
         data_row_id,
         source,
         label_id,
@@ -141,11 +145,10 @@ pub fn walk_label<'n>(
         details.get("content_last_updated_at"),
         "label_details.content_last_updated_at",
     )?;
-    let reviews = details.get("reviews").filter(|v| !v.is_null()).map_or(Cell::Null, |v| {
-        let mut text = String::with_capacity(TEXT_START);
-        write_json(v, &mut text);
-        Cell::Text(text)
-    });
+    let reviews = details
+        .get("reviews")
+        .filter(|v| !v.is_null())
+        .map_or(Cell::Null, |v| Cell::Text(json_text(v, arena)));
     let now = em.rows();
     let row = LabelRow {
         label_ref: r.row(),
@@ -163,7 +166,7 @@ pub fn walk_label<'n>(
         relationship_count: Cell::Int((now[5] - before[5]) as i64),
         frame_count: frame_count.map_or(Cell::Null, Cell::Int),
         tail: TailRow {
-            extra: extra.finish().map_or(Cell::Null, Cell::Text),
+            extra: extra.cell(arena),
             line_number: Cell::Int(line),
         },
     };
@@ -191,7 +194,13 @@ fn walk_objects<'n>(
 
 /// An object row's `extra`: unknown object fields, unknown keys inside its geometry payload and
 /// inside its custom_metrics items; null in the common case, checked cheaply.
-pub fn object_extra<'n>(o: &Node<'_>, known: Known, geometry: Extra, metrics: Option<&Node<'_>>) -> Cell<'n> {
+pub fn object_extra<'n>(
+    o: &Node<'_>,
+    known: Known,
+    geometry: Extra,
+    metrics: Option<&Node<'_>>,
+    arena: &'n Bump,
+) -> Cell<'n> {
     let metrics = metrics.filter(|m| m.truthy());
     if geometry.is_empty() && metrics.is_none() && all_known_by(o, |k| known.contains(k)) {
         return Cell::Null;
@@ -200,21 +209,21 @@ pub fn object_extra<'n>(o: &Node<'_>, known: Known, geometry: Extra, metrics: Op
     e.unknown_by("object", o, |k| known.contains(k));
     e.append(geometry);
     e.items("custom_metrics", metrics, &METRIC_FIELDS);
-    e.finish().map_or(Cell::Null, Cell::Text)
+    e.cell(arena)
 }
 
 fn object<'n>(o: &'n Node<'n>, i: usize, em: &mut Emit<'_>, classes: &mut Rows<'n>, r: &Ref<'n>) -> Walk {
-    let (geometry, known, geometry_extra) = read_geometry(o)?;
+    let (geometry, known, geometry_extra) = read_geometry(o, r.arena)?;
     // An object without feature_id is keyed by its position: `#<i>`.
     let fid: Cell<'n> = match o.get("feature_id") {
         Some(id) if !id.is_null() => Cell::Json(id),
-        _ => Cell::Text(format!("#{i}")),
+        _ => Cell::Text(bumpalo::format!(in r.arena, "#{}", i).into_bump_str()),
     };
-    let extra = object_extra(o, known, geometry_extra, o.get("custom_metrics"));
+    let extra = object_extra(o, known, geometry_extra, o.get("custom_metrics"), r.arena);
     let row = ObjectRow {
         label_ref: r.row(),
         feature: FeatureRow {
-            feature_id: fid.clone(),
+            feature_id: fid,
             ..FeatureRow::read(Some(o))
         },
         confidence: Cell::of(o.get("confidence")),
@@ -229,7 +238,7 @@ fn object<'n>(o: &'n Node<'n>, i: usize, em: &mut Emit<'_>, classes: &mut Rows<'
     em.object(&row);
     if let Some(nested) = o.get("classifications").filter(|c| c.truthy()) {
         let scope = Scope {
-            object_feature_id: fid.clone(),
+            object_feature_id: fid,
             parent_feature_id: fid,
             ..Scope::top()
         };

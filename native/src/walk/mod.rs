@@ -185,7 +185,7 @@ fn walk_line(raw: &[u8], n: u64, opts: &WalkOptions, out: &mut ChunkOutput, aren
         }
         Err(e) => return refuse(out, format!("not valid JSON ({e})")),
     };
-    match flatten_line(&node, n as i64, opts, out, tx) {
+    match flatten_line(&node, n as i64, opts, out, tx, arena) {
         Ok(None) => {}
         Ok(Some((bad, value))) => {
             tx.rollback(out);
@@ -298,8 +298,9 @@ fn flatten_line<'n>(
     opts: &'n WalkOptions,
     out: &mut ChunkOutput,
     tx: &mut LineTx,
+    arena: &'n Bump,
 ) -> Result<Option<(BadColumn, String)>, LineError> {
-    let (head, line_extra) = line_head(obj, line)?;
+    let (head, line_extra) = line_head(obj, line, arena)?;
     let split_default: Option<&'n str> = opts
         .splits
         .as_ref()
@@ -331,7 +332,7 @@ fn flatten_line<'n>(
         let slot = runs.len() - 1;
         let t = tx.partition(out, entry.run_id);
         let mut em = Emit::new(t);
-        walk_run(&head, &line_extra, &entry, split_default, &mut em, line).at(&entry.path)?;
+        walk_run(&head, &line_extra, &entry, split_default, &mut em, line, arena).at(&entry.path)?;
         runs[slot].1 = em.bad.take();
         Ok(())
     })?;
@@ -345,7 +346,7 @@ fn flatten_line<'n>(
         };
         let t = tx.partition(out, only);
         let mut em = Emit::new(t);
-        attributed_row(&head, obj, line_extra, split_default, &mut em);
+        attributed_row(&head, obj, line_extra, split_default, &mut em, arena);
         runs.push((only, em.bad.take()));
     }
     for run in skipped {

@@ -95,11 +95,11 @@ fn walk_one<'n>(rel: &'n Node<'n>, em: &mut Emit<'_>, classes: &mut Rows<'n>, r:
     em.relationship(&RelationshipRow {
         label_ref: r.row(),
         feature: FeatureRow::read(Some(rel)),
-        kind: Cell::Text(kind),
+        kind: Cell::text_in(r.arena, &kind),
         source_feature_id: Cell::of(body.get("source")),
         target_feature_id: Cell::of(body.get("target")),
         tail: TailRow {
-            extra: e.finish().map_or(Cell::Null, Cell::Text),
+            extra: e.cell(r.arena),
             line_number: Cell::Int(r.line),
         },
     });

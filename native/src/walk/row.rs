@@ -8,7 +8,9 @@ use super::keys;
 use super::labels::{or_empty, walk_label};
 use super::runs::{RunEntry, SHAPES};
 use super::values::{timestamp, unknown_json, Extra};
-use crate::json::{write_json, Node, TEXT_START};
+use bumpalo::Bump;
+
+use crate::json::{json_text, Node};
 use crate::tables::{Cell, DataRowRow, Media, MediaRow, TailRow};
 
 const TOP_FIELDS: [&str; 7] = [
@@ -133,7 +135,7 @@ fn check_embeddings(items: Option<&Node<'_>>) -> Walk {
 }
 
 /// Read the line's own fields. Errors name the field, in the order Python meets them.
-pub fn line_head<'n>(obj: &'n Node<'n>, line: i64) -> Walk<(LineHead<'n>, Extra)> {
+pub fn line_head<'n>(obj: &'n Node<'n>, line: i64, arena: &'n Bump) -> Walk<(LineHead<'n>, Extra)> {
     if obj.fields().is_none() {
         return Err(FieldError::new(
             "",
@@ -167,11 +169,7 @@ pub fn line_head<'n>(obj: &'n Node<'n>, line: i64) -> Walk<(LineHead<'n>, Extra)
     let row_data = match dr.get("row_data") {
         None | Some(Node::Null) => Cell::Null,
         Some(v @ Node::Str(_)) => Cell::Json(v),
-        Some(v) => {
-            let mut text = String::with_capacity(TEXT_START);
-            write_json(v, &mut text);
-            Cell::Text(text)
-        }
+        Some(v) => Cell::Text(json_text(v, arena)),
     };
     let created_at = timestamp(details.get("created_at"), "data_row.details.created_at")?;
     let updated_at = timestamp(details.get("updated_at"), "data_row.details.updated_at")?;
@@ -206,7 +204,7 @@ pub fn line_head<'n>(obj: &'n Node<'n>, line: i64) -> Walk<(LineHead<'n>, Extra)
         created_by: Cell::of(details.get("created_by")),
         media: MediaRow::read(Some(media)),
         exif_rotation: exif,
-        media_attributes_extra: unknown_json(media, &MEDIA_FIELDS).map_or(Cell::Null, Cell::Text),
+        media_attributes_extra: unknown_json(media, &MEDIA_FIELDS).map_or(Cell::Null, |t| Cell::text_in(arena, &t)),
         attachments,
         metadata_fields: metadata,
         embeddings: Cell::of(embeddings),
@@ -219,32 +217,6 @@ pub fn line_head<'n>(obj: &'n Node<'n>, line: i64) -> Walk<(LineHead<'n>, Extra)
     Ok((LineHead { data_row_id, row }, extra))
 }
 
-fn copy_row<'n>(r: &DataRowRow<'n>) -> DataRowRow<'n> {
-    DataRowRow {
-        data_row_id: r.data_row_id.clone(),
-        global_key: r.global_key.clone(),
-        external_id: r.external_id.clone(),
-        row_data: r.row_data.clone(),
-        dataset_id: r.dataset_id.clone(),
-        dataset_name: r.dataset_name.clone(),
-        created_at: r.created_at.clone(),
-        updated_at: r.updated_at.clone(),
-        last_activity_at: r.last_activity_at.clone(),
-        created_by: r.created_by.clone(),
-        media: r.media.clone(),
-        exif_rotation: r.exif_rotation.clone(),
-        media_attributes_extra: r.media_attributes_extra.clone(),
-        attachments: r.attachments.clone(),
-        metadata_fields: r.metadata_fields.clone(),
-        embeddings: r.embeddings.clone(),
-        tail: TailRow {
-            extra: Cell::Null,
-            line_number: r.tail.line_number.clone(),
-        },
-        ..Default::default()
-    }
-}
-
 /// The rows of one run entry: its labels and predictions, then its data_rows row.
 pub fn walk_run<'n>(
     head: &LineHead<'n>,
@@ -253,6 +225,7 @@ pub fn walk_run<'n>(
     split_default: Option<&'n str>,
     em: &mut Emit<'_>,
     line: i64,
+    arena: &'n Bump,
 ) -> Walk {
     let run = entry.run;
     let mut counts = [0i64; 2];
@@ -266,7 +239,8 @@ pub fn walk_run<'n>(
         match items {
             Node::Arr(list) => {
                 for (i, label) in list.iter().enumerate() {
-                    walk_label(label, i, source, head.data_row_id, em, line).at_with(|| format!("{key}[{i}]"))?;
+                    walk_label(label, i, source, head.data_row_id, em, line, arena)
+                        .at_with(|| format!("{key}[{i}]"))?;
                 }
                 counts[k] = list.len() as i64;
             }
@@ -283,7 +257,7 @@ pub fn walk_run<'n>(
     let mut extra = line_extra.clone();
     extra.unknown("model", entry.model, &MODEL_FIELDS);
     extra.unknown("run", run, &RUN_FIELDS);
-    let mut row = copy_row(&head.row);
+    let mut row = head.row; // its run columns are still null, its extra too
     row.model_id = Cell::Str(entry.model_id);
     row.model_name = Cell::of(or(entry.model.get("model_name"), entry.model.get("name")));
     row.model_run_name = Cell::of(or(run.get("model_run_name"), run.get("name")));
@@ -291,7 +265,7 @@ pub fn walk_run<'n>(
     row.split = split;
     row.label_count = Cell::Int(counts[0]);
     row.prediction_count = Cell::Int(counts[1]);
-    row.tail.extra = extra.finish().map_or(Cell::Null, Cell::Text);
+    row.tail.extra = extra.cell(arena);
     em.data_row(&row);
     Ok(())
 }
@@ -303,16 +277,17 @@ pub fn attributed_row<'n>(
     mut line_extra: Extra,
     split: Option<&'n str>,
     em: &mut Emit<'_>,
+    arena: &'n Bump,
 ) {
     // Model entries without runs (or whatever the line has there) are kept as they are.
     for (top, _) in SHAPES {
         line_extra.value(top, obj.get(top));
     }
-    let mut row = copy_row(&head.row);
+    let mut row = head.row; // its run columns are still null, its extra too
     row.split = Cell::opt_str(split);
     row.label_count = Cell::Int(0);
     row.prediction_count = Cell::Int(0);
-    row.tail.extra = line_extra.finish().map_or(Cell::Null, Cell::Text);
+    row.tail.extra = line_extra.cell(arena);
     em.data_row(&row);
 }
 

@@ -54,7 +54,7 @@ impl Segments {
             return self.0.not_a_list(cell);
         };
         let mut ok = true;
-        for [s, e] in pairs {
+        for [s, e] in pairs.iter() {
             let seg = &mut self.0.items;
             ok &= seg.start.push(&Cell::Json(s));
             ok &= seg.end.push(&Cell::Json(e));
@@ -74,7 +74,7 @@ impl Frames {
             return self.0.not_a_list(cell);
         };
         let mut ok = true;
-        for f in frames {
+        for f in frames.iter() {
             match i64::try_from(*f) {
                 Ok(v) => self.0.items.push_value(v),
                 Err(_) => {
@@ -143,7 +143,7 @@ impl EmbeddingList {
                     .collect(),
                 _ => Vec::new(),
             };
-            ok &= m.vectors.push(&Cell::Items(vectors));
+            ok &= m.vectors.push(&Cell::Items(&vectors));
             m.close();
         }
         self.0.close();

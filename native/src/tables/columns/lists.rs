@@ -72,7 +72,7 @@ impl<C: Column> List<C> {
             Cell::Json(Node::Arr(items)) => items,
             Cell::Items(items) => {
                 let start = self.items.len();
-                for item in items {
+                for item in items.iter() {
                     if !self.items.push(&Cell::Json(item)) {
                         self.items.truncate(start);
                         self.base_null();

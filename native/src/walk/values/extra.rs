@@ -1,6 +1,9 @@
 //! The `extra` JSON text: fields the walk does not know, kept in order under their part's name.
 
+use bumpalo::Bump;
+
 use crate::json::{write_json, write_str, Node, TEXT_START};
+use crate::tables::Cell;
 
 /// The fields of `obj` outside `known` as a JSON object, or None when there are none.
 pub fn unknown_json(obj: &Node<'_>, known: &[&str]) -> Option<String> {
@@ -134,6 +137,11 @@ impl Extra {
             self.open(name);
             write_json(v, &mut self.text);
         }
+    }
+
+    /// The JSON text in `arena`, or null when every part was empty.
+    pub fn cell<'a>(self, arena: &'a Bump) -> Cell<'a> {
+        self.finish().map_or(Cell::Null, |t| Cell::text_in(arena, &t))
     }
 
     /// The JSON text, or None when every part was empty.

@@ -1,9 +1,7 @@
 //! Python's view of JSON values: `int()` of a frame key, `str()`/`repr()` of a name in a path,
 //! and `==` between parsed values.
 
-use std::fmt::Write as _;
-
-use crate::json::{write_float, Node};
+use crate::json::{write_float, Node, Out};
 
 /// Python's `int(text)` of a base-10 string: surrounding whitespace, a sign, digits with single
 /// underscores between them. None when Python would raise ValueError.
@@ -36,7 +34,7 @@ pub fn py_int(text: &str) -> Option<i128> {
 
 /// Python's `str(value)` of a value that goes into a path or a key (`None`, `True`, `1e-05`,
 /// `{'a': [1, 'b']}`).
-pub fn py_str(v: Option<&Node<'_>>, out: &mut String) {
+pub fn py_str<W: Out>(v: Option<&Node<'_>>, out: &mut W) {
     match v {
         Some(Node::Str(s)) => out.push_str(s),
         other => py_repr(other.unwrap_or(&Node::Null), out),
@@ -44,7 +42,7 @@ pub fn py_str(v: Option<&Node<'_>>, out: &mut String) {
 }
 
 /// Python's `repr` of a parsed JSON value.
-pub(crate) fn py_repr(v: &Node<'_>, out: &mut String) {
+pub(crate) fn py_repr<W: Out>(v: &Node<'_>, out: &mut W) {
     match v {
         Node::Null => out.push_str("None"),
         Node::Bool(true) => out.push_str("True"),
@@ -108,7 +106,7 @@ pub(crate) fn py_repr(v: &Node<'_>, out: &mut String) {
 
 /// Python's `repr(float)`: shortest digits, exponent form below 1e-4 or from 1e16 (`1e-05`, `1e+16`);
 /// in between it is what orjson writes.
-fn py_float(f: f64, out: &mut String) {
+fn py_float<W: Out>(f: f64, out: &mut W) {
     let sci = format!("{f:e}");
     let (mant, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
     let exp: i32 = exp.parse().unwrap_or(0);

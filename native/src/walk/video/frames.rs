@@ -65,7 +65,7 @@ pub fn walk_video<'n>(
         }
         v.frame(n, frame, em, classes).at_with(|| format!("frames.{fkey}"))?;
     }
-    let claimed = attach_frame_ranges(classes, group, segments, key_frames)?;
+    let claimed = attach_frame_ranges(classes, group, segments, key_frames, r.arena)?;
     append_tracks(&v, segments, key_frames, &claimed, em)?;
     Ok(frame_list.len() as i64)
 }
@@ -129,7 +129,7 @@ impl<'n> Video<'_, 'n> {
             },
         };
         let keyframe = self.keyframe_sets.get(&fid).is_some_and(|s| s.contains(&n));
-        let (geometry, known, geometry_extra) = read_geometry(o)?;
+        let (geometry, known, geometry_extra) = read_geometry(o, self.r.arena)?;
         let confidence = o.get("confidence");
         em.video_frame(&VideoFrameRow {
             label_ref: self.r.row(),
@@ -143,7 +143,7 @@ impl<'n> Video<'_, 'n> {
             confidence: Cell::of(confidence),
             geometry,
             tail: TailRow {
-                extra: object_extra(o, known, geometry_extra, o.get("custom_metrics")),
+                extra: object_extra(o, known, geometry_extra, o.get("custom_metrics"), self.r.arena),
                 line_number: Cell::Int(self.r.line),
             },
         });

@@ -1,5 +1,7 @@
 //! `key_frame_feature_map` read as Python reads it: per feature, the set of keyframes.
 
+use bumpalo::Bump;
+
 use super::Fid;
 use crate::hash::{HashMap, HashSet};
 use crate::json::Node;
@@ -130,11 +132,11 @@ pub(super) fn keyframes(marks: Option<&Node<'_>>) -> Walk<HashSet<i128>> {
     Ok(set)
 }
 
-pub(super) fn sorted(set: &HashSet<i128>) -> Cell<'static> {
+pub(super) fn sorted<'n>(set: &HashSet<i128>, arena: &'n Bump) -> Cell<'n> {
     if set.is_empty() {
         return Cell::Null;
     }
-    let mut frames: Vec<i128> = set.iter().copied().collect();
+    let frames = arena.alloc_slice_fill_iter(set.iter().copied());
     frames.sort_unstable();
     Cell::Frames(frames)
 }

@@ -4,6 +4,8 @@
 use super::frames::{frame_cell, Video};
 use super::keyframes::{keyframes, marked, sorted, KeyFrames};
 use super::Fid;
+use bumpalo::Bump;
+
 use crate::hash::HashSet;
 use crate::json::Node;
 use crate::tables::{Cell, FeatureRow, ObjectRow, TailRow};
@@ -41,11 +43,11 @@ fn spans<'n>(spans: &'n Node<'n>) -> Result<Vec<[&'n Node<'n>; 2]>, ()> {
 }
 
 /// A track's `[start, end]` pairs, or None when it has none; errors name `segments.<fid>`.
-fn spans_of<'n>(segments: &'n Node<'n>, fid: &str) -> Walk<Option<Vec<[&'n Node<'n>; 2]>>> {
+fn spans_of<'n>(segments: &'n Node<'n>, fid: &str, arena: &'n Bump) -> Walk<Option<&'n [[&'n Node<'n>; 2]]>> {
     match segments.get(fid).filter(|s| s.truthy()) {
         None => Ok(None),
         Some(s) => spans(s)
-            .map(Some)
+            .map(|pairs| Some(&*arena.alloc_slice_copy(&pairs)))
             .map_err(|()| FieldError::new(format!("segments.{fid}"), "expected a list of [start, end] pairs")),
     }
 }
@@ -67,6 +69,7 @@ pub(super) fn attach_frame_ranges<'n>(
     group: Option<&'n str>,
     segments: &'n Node<'n>,
     key_frames: &KeyFrames<'n>,
+    arena: &'n Bump,
 ) -> Walk<HashSet<String>> {
     let mut claimed = HashSet::default();
     if !segments.truthy() && !key_frames.truthy() {
@@ -88,8 +91,8 @@ pub(super) fn attach_frame_ranges<'n>(
         let qid = qid.to_string();
         let marks = keyframes(key_frames.get(&qid)?)
             .map_err(|_| FieldError::new(format!("key_frame_feature_map.{qid}"), "expected frame numbers"))?;
-        row.segments = spans_of(segments, &qid)?.map_or(Cell::Null, Cell::Pairs);
-        row.keyframes = sorted(&marks);
+        row.segments = spans_of(segments, &qid, arena)?.map_or(Cell::Null, Cell::Pairs);
+        row.keyframes = sorted(&marks, arena);
         claimed.insert(qid);
     }
     Ok(claimed)
@@ -118,7 +121,7 @@ pub(super) fn append_tracks<'n>(
     for fid in order {
         let t = v.track_index.get(&fid).map(|&i| &v.tracks[i]);
         let pairs = match fid {
-            Some(f) => spans_of(segments, f)?,
+            Some(f) => spans_of(segments, f, v.r.arena)?,
             None => None,
         };
         let set = v.keyframe_sets.get(&fid).unwrap_or(&empty);
@@ -141,7 +144,7 @@ pub(super) fn append_tracks<'n>(
             frame_count: Cell::Int(t.map_or(0, |t| t.frames)),
             keyframe_count: Cell::Int(set.len() as i64),
             segments: pairs.map_or(Cell::Null, Cell::Pairs),
-            keyframes: sorted(set),
+            keyframes: sorted(set, v.r.arena),
             tail: TailRow {
                 extra: Cell::Null,
                 line_number: Cell::Int(v.r.line),
