@@ -10,8 +10,8 @@ mod fast;
 mod parse;
 mod write;
 
-pub use fast::{identical, parse as parse_fast};
-pub use parse::{parse_line, parse_serde, DEPTH_ERROR, DEPTH_LIMIT};
+pub use fast::{identical, parse as parse_fast, Stacks};
+pub use parse::{parse_line, parse_line_with, parse_serde, DEPTH_ERROR, DEPTH_LIMIT};
 pub use write::{json_text, write_float, write_json, write_str, Out, TEXT_START};
 
 /// A JSON value of one line. Integers that fit neither i64 nor u64 are floats, as orjson reads them.

@@ -8,12 +8,18 @@ use std::fmt;
 use bumpalo::Bump;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
+use super::fast::Stacks;
 use super::Node;
 
 /// Parse one line (without its newline) into `arena`: by the fast reader, or, for a line it leaves
 /// alone, by serde_json. The error text is serde_json's.
 pub fn parse_line<'a>(line: &'a str, arena: &'a Bump) -> Result<Node<'a>, serde_json::Error> {
-    match super::fast::parse(line, arena) {
+    parse_line_with(line, arena, &mut Stacks::default())
+}
+
+/// As `parse_line`, reusing the fast reader's stacks of an earlier line.
+pub fn parse_line_with<'a>(line: &'a str, arena: &'a Bump, stacks: &mut Stacks) -> Result<Node<'a>, serde_json::Error> {
+    match super::fast::parse_with(line, arena, stacks) {
         Some(node) => Ok(node),
         None => parse_serde(line, arena),
     }

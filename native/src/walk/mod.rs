@@ -20,7 +20,7 @@ mod video;
 use arrow_array::RecordBatch;
 use bumpalo::Bump;
 
-use crate::json::{parse_line, Node};
+use crate::json::{parse_line_with, Node, Stacks};
 use crate::tables::BadColumn;
 pub use crate::tables::TableBuilders;
 use emit::{Emit, Misfit};
@@ -84,6 +84,17 @@ pub struct ChunkOutput {
     /// Set when a line shows the whole file is of another kind (a project export row): the walk
     /// stops at that line and the caller refuses the file with this reason, naming the line.
     pub refused: Option<QuarantineRecord>,
+    /// The walker's working memory, kept from chunk to chunk so that lines do not allocate it again.
+    scratch: Scratch,
+}
+
+/// A line's arena (reset per line, its largest block kept), the reader's stacks and the line's
+/// transaction.
+#[derive(Default)]
+struct Scratch {
+    arena: Bump,
+    stacks: Stacks,
+    tx: LineTx,
 }
 
 /// The six tables' batches of one model run, in `TABLE_NAMES` order.
@@ -119,8 +130,11 @@ const UTF8_BOM: &[u8] = b"\xef\xbb\xbf";
 /// Walk every line of `buf` (whole lines, '\n'-separated, the last may lack its '\n'); the first
 /// is line `first_line` (1-based). Never panics: a line whose walk fails is quarantined.
 pub fn walk_chunk(buf: &[u8], first_line: u64, opts: &WalkOptions, out: &mut ChunkOutput) {
-    let mut arena = Bump::new();
-    let mut tx = LineTx::default();
+    let Scratch {
+        mut arena,
+        mut stacks,
+        mut tx,
+    } = std::mem::take(&mut out.scratch);
     let mut n = first_line;
     let mut rest = buf;
     while !rest.is_empty() {
@@ -139,13 +153,14 @@ pub fn walk_chunk(buf: &[u8], first_line: u64, opts: &WalkOptions, out: &mut Chu
         let raw = &body[..end];
         if !body.iter().all(|b| b.is_ascii_whitespace() || *b == 0x0b) {
             arena.reset();
-            walk_guarded(raw, n, opts, out, &arena, &mut tx);
+            walk_guarded(raw, n, opts, out, &arena, &mut stacks, &mut tx);
             if out.refused.is_some() {
-                return;
+                break;
             }
         }
         n += 1;
     }
+    out.scratch = Scratch { arena, stacks, tx };
 }
 
 fn memchr_newline(s: &[u8]) -> Option<usize> {
@@ -154,9 +169,17 @@ fn memchr_newline(s: &[u8]) -> Option<usize> {
 
 /// One line under `catch_unwind`: a panic becomes a quarantine record, and the rows the line had
 /// appended are taken back.
-fn walk_guarded(raw: &[u8], n: u64, opts: &WalkOptions, out: &mut ChunkOutput, arena: &Bump, tx: &mut LineTx) {
+fn walk_guarded(
+    raw: &[u8],
+    n: u64,
+    opts: &WalkOptions,
+    out: &mut ChunkOutput,
+    arena: &Bump,
+    stacks: &mut Stacks,
+    tx: &mut LineTx,
+) {
     tx.clear();
-    let result = catch_unwind(AssertUnwindSafe(|| walk_line(raw, n, opts, out, arena, tx)));
+    let result = catch_unwind(AssertUnwindSafe(|| walk_line(raw, n, opts, out, arena, stacks, tx)));
     if result.is_err() {
         tx.rollback(out);
         let runs = opts.only_model_run.iter().cloned().collect();
@@ -165,7 +188,15 @@ fn walk_guarded(raw: &[u8], n: u64, opts: &WalkOptions, out: &mut ChunkOutput, a
     }
 }
 
-fn walk_line(raw: &[u8], n: u64, opts: &WalkOptions, out: &mut ChunkOutput, arena: &Bump, tx: &mut LineTx) {
+fn walk_line(
+    raw: &[u8],
+    n: u64,
+    opts: &WalkOptions,
+    out: &mut ChunkOutput,
+    arena: &Bump,
+    stacks: &mut Stacks,
+    tx: &mut LineTx,
+) {
     let refuse = |out: &mut ChunkOutput, problem: String| {
         let runs = opts.only_model_run.iter().cloned().collect();
         quarantine(out, n, raw, FieldError::new("", problem), runs)
@@ -174,7 +205,7 @@ fn walk_line(raw: &[u8], n: u64, opts: &WalkOptions, out: &mut ChunkOutput, aren
         Ok(t) => t,
         Err(e) => return refuse(out, format!("not valid JSON (not UTF-8: {e})")),
     };
-    let node = match parse_line(text, arena) {
+    let node = match parse_line_with(text, arena, stacks) {
         Ok(node) => node,
         Err(e) if e.to_string().starts_with(crate::json::DEPTH_ERROR) => {
             let limit = crate::json::DEPTH_LIMIT;

@@ -12,16 +12,39 @@ use super::Node;
 
 /// The line's tree, or None to leave the line to serde_json.
 pub fn parse<'a>(line: &'a str, arena: &'a Bump) -> Option<Node<'a>> {
+    parse_with(line, arena, &mut Stacks::default())
+}
+
+/// As `parse`, with the stacks of an earlier line (so that a walker does not grow them per line).
+pub fn parse_with<'a>(line: &'a str, arena: &'a Bump, stacks: &mut Stacks) -> Option<Node<'a>> {
     let mut p = Parser {
         text: line,
         at: 0,
         arena,
-        items: Vec::new(),
-        fields: Vec::new(),
+        items: recycle(std::mem::take(&mut stacks.items)),
+        fields: recycle(std::mem::take(&mut stacks.fields)),
     };
-    let node = p.value(0)?;
+    let node = p.value(0);
     p.skip_space();
-    (p.at == line.len()).then_some(node)
+    let whole = p.at == line.len();
+    stacks.items = recycle(p.items);
+    stacks.fields = recycle(p.fields);
+    node.filter(|_| whole)
+}
+
+/// The parser's stacks between lines: empty, so they borrow nothing (hence `'static`), but with the
+/// capacity the largest line so far needed.
+#[derive(Default)]
+pub struct Stacks {
+    items: Vec<Node<'static>>,
+    fields: Vec<(&'static str, Node<'static>)>,
+}
+
+/// An emptied vector as a vector of another type of the same layout (here: another lifetime), its
+/// allocation kept (std collects a vector's own iterator in place when the layouts match).
+fn recycle<T, U>(mut v: Vec<T>) -> Vec<U> {
+    v.clear();
+    v.into_iter().filter_map(|_| None).collect()
 }
 
 struct Parser<'a> {
