@@ -93,6 +93,11 @@ class ChunkWriter:
     def close(self) -> StagedCounts:
         """Write every buffered row group and close every file; returns what was staged."""
         try:
+            # Every sink's last row group goes to the encoder threads first, so that they are encoded
+            # side by side; closing one sink at a time would encode them one by one.
+            for sinks in self.sinks.values():
+                for sink in sinks.values():
+                    sink.write_pending()
             for (_, run_id), sinks in self.sinks.items():
                 for name, sink in sinks.items():
                     self.counts.rows[run_id][name] += sink.close()
